@@ -1,0 +1,165 @@
+#!/bin/sh
+# vcoyo's test runner: the engine of `make check`.
+#
+#   selftests/run.sh [-k "KERNELS"] [TEST...]
+#
+# Runs the host-side checks (unit tests, checkpatch), then for each target
+# kernel builds vcoyo.ko against it with W=1 and sparse, boots a QEMU guest,
+# runs the guest tests and collects their TAP.  A kernel log with an oops,
+# WARN, BUG, KASAN, UBSAN, lockdep or RCU report, a kmemleak report, or a guest
+# that does not finish in time fails the run.  Prints TAP, then one line:
+# "N passed, N failed".
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/selftests/vm/kernels.sh"
+
+kernels=${VCOYO_KERNELS:-$VCOYO_KERNELS_ALL}
+while getopts k: opt; do
+	case $opt in
+	k) kernels=$OPTARG ;;
+	*) echo "usage: $0 [-k KERNELS] [TEST...]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+guest_tests_all=$(cd "$top/selftests" && ls *.sh | grep -v '^lib\.sh$' | sort)
+host_tests_all=$(cd "$top/selftests" && ls host-*.c 2>/dev/null | sed 's/\.c$//' | sort)
+if [ $# -gt 0 ]; then
+	guest_tests= host_tests=
+	for t in "$@"; do
+		case " $host_tests_all " in *" $t "*) host_tests="$host_tests $t" ;; *) guest_tests="$guest_tests $t" ;; esac
+	done
+	static_checks=no
+else
+	guest_tests=$guest_tests_all host_tests=$host_tests_all static_checks=yes
+fi
+
+out=${VCOYO_OUT:-$top/build/check}
+rm -rf "$out"
+mkdir -p "$out"
+passed=0 failed=0 n=0
+
+# point STATUS DESCRIPTION: one test point of the combined report.
+point()
+{
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+	fi
+}
+
+# Re-number the TAP of one test file into the combined report.
+collect()
+{
+	prefix=$1 file=$2
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) point ok "$prefix: $(echo "$line" | sed 's/^ok [0-9]* *-* *//')" ;;
+		"not ok "*) point fail "$prefix: $(echo "$line" | sed 's/^not ok [0-9]* *-* *//')" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$file"
+}
+
+# Host tests: plain programs that print TAP.
+for t in $host_tests; do
+	"$top/selftests/bin/$t" >"$out/$t.tap" 2>&1
+	rc=$?
+	collect "host/$t" "$out/$t.tap"
+	[ $rc -eq 0 ] || grep -q '^not ok' "$out/$t.tap" || point fail "host/$t: exited with $rc"
+done
+
+if [ "$static_checks" = yes ]; then
+	if cp=$("$top/scripts/checkpatch" 2>&1); then
+		point ok "checkpatch --strict: kmod/ and uapi/ clean"
+	else
+		echo "$cp" | sed 's/^/# /'
+		point fail "checkpatch --strict: kmod/ and uapi/ clean"
+	fi
+fi
+
+log_splats='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|list_add corruption|list_del corruption|ODEBUG:|refcount_t:|Call Trace:|sleeping function called from invalid context|rcu: INFO|self-detected stall'
+
+for k in $kernels; do
+	kout=$out/$k
+	mkdir -p "$kout"
+	if ! vcoyo_kernel "$k" 2>"$kout/kernel.err"; then
+		sed 's/^/# /' "$kout/kernel.err"
+		point fail "$k: kernel available"
+		continue
+	fi
+
+	# Build vcoyo.ko for this kernel in its own tree, warnings as failures.
+	mkdir -p "$kout/module"
+	cp -r "$top/Kbuild" "$top/kmod" "$top/uapi" "$kout/module/"
+	if make -C "$KDIR" M="$kout/module" W=1 C=1 modules >"$kout/build.log" 2>&1 &&
+	   ! grep -E 'warning:|error:' "$kout/build.log" >/dev/null; then
+		point ok "$k: vcoyo.ko builds with W=1 and sparse, no warnings"
+	else
+		grep -E 'warning|error' "$kout/build.log" | head -n 30 | sed 's/^/# /'
+		point fail "$k: vcoyo.ko builds with W=1 and sparse, no warnings"
+		[ -f "$kout/module/vcoyo.ko" ] || continue
+	fi
+
+	[ -n "$guest_tests" ] || continue
+	# shellcheck disable=SC2086
+	if ! "$top/selftests/vm/mkinitramfs.sh" "$kout/initrd.gz" "$kout/module/vcoyo.ko" \
+		"$KMODDIR" $guest_tests >"$kout/initrd.log" 2>&1; then
+		sed 's/^/# /' "$kout/initrd.log"
+		point fail "$k: initramfs"
+		continue
+	fi
+
+	echo "# $k: booting $KIMAGE"
+	timeout "${VCOYO_VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max \
+		-smp "${VCOYO_VM_CPUS:-2}" -m "${VCOYO_VM_MEM:-1536}" \
+		-nodefaults -display none -no-reboot \
+		-kernel "$KIMAGE" -initrd "$kout/initrd.gz" \
+		-append "console=ttyS0 panic=-1 loglevel=6 vcoyo.timeout=${VCOYO_TEST_TIMEOUT:-600}" \
+		-serial "file:$kout/console.log" -serial "file:$kout/tap.log" \
+		>"$kout/qemu.log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || echo "# $k: qemu exited with $rc (124: timed out)"
+	# The serial line turns \n into \r\n.
+	tr -d '\r' <"$kout/tap.log" >"$kout/tap.txt" && mv "$kout/tap.txt" "$kout/tap.log"
+
+	if grep -q '^# vcoyo-insmod-failed' "$kout/tap.log"; then
+		point fail "$k: insmod vcoyo.ko"
+	fi
+	for t in $guest_tests; do
+		sed -n "/^# vcoyo-test: $t\$/,/^# vcoyo-exit: $t /p" "$kout/tap.log" >"$kout/$t.tap"
+		collect "$k/$t" "$kout/$t.tap"
+		ex=$(sed -n "s/^# vcoyo-exit: $t \([0-9]*\)\$/\1/p" "$kout/$t.tap")
+		plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$kout/$t.tap")
+		points=$(grep -cE '^(not )?ok ' "$kout/$t.tap")
+		if [ -z "$ex" ]; then
+			point fail "$k/$t: finished (it did not: hang or crash)"
+		elif [ "$ex" != 0 ] && ! grep -q '^not ok' "$kout/$t.tap"; then
+			point fail "$k/$t: exited with status $ex"
+		elif [ -z "$plan" ] || [ "$plan" != "$points" ]; then
+			point fail "$k/$t: plan ${plan:-missing} matches $points test points"
+		fi
+	done
+
+	if grep -Eq "$log_splats" "$kout/console.log"; then
+		grep -E -A12 "$log_splats" "$kout/console.log" | head -n 60 | sed 's/^/# /'
+		point fail "$k: kernel log free of oops, WARN, BUG, KASAN, UBSAN, lockdep and RCU reports"
+	else
+		point ok "$k: kernel log free of oops, WARN, BUG, KASAN, UBSAN, lockdep and RCU reports"
+	fi
+	if grep -q '^# vcoyo-kmemleak-begin' "$kout/tap.log"; then
+		leaks=$(sed -n '/^# vcoyo-kmemleak-begin/,/^# vcoyo-kmemleak-end/p' "$kout/tap.log" | grep -c 'unreferenced object')
+		[ "$leaks" -eq 0 ] || sed -n '/^# vcoyo-kmemleak-begin/,/^# vcoyo-kmemleak-end/p' "$kout/tap.log" | head -n 40 | sed 's/^/# /'
+		if [ "$leaks" -eq 0 ]; then point ok "$k: kmemleak finds no leak"; else point fail "$k: kmemleak finds no leak ($leaks objects)"; fi
+	fi
+	grep -q '^# vcoyo-done' "$kout/tap.log" || point fail "$k: guest ran to the end"
+done
+
+echo "1..$n"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
