@@ -26,7 +26,7 @@ check: tools selftests
 	selftests/run.sh $(if $(KERNELS),-k "$(KERNELS)") $(TESTS)
 
 demo: tools selftests
-	selftests/demo.sh $(if $(KERNEL),-k "$(KERNEL)")
+	VCOYO_VERBOSE=1 VCOYO_OUT=build/demo selftests/run.sh -k "$(or $(KERNEL),6.12)" vm/demo.sh
 
 lint:
 	scripts/checkpatch

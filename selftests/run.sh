@@ -3,6 +3,9 @@
 #
 #   selftests/run.sh [-k "KERNELS"] [TEST...]
 #
+# TEST names a host test (host-*) or a guest test (a path below selftests/);
+# without any, every test runs, with the static checks.  VCOYO_VERBOSE=1 shows
+# the tests' own output; VCOYO_OUT picks the directory for logs.
 # Runs the host-side checks (unit tests, checkpatch), then for each target
 # kernel builds vcoyo.ko against it with W=1 and sparse, boots a QEMU guest,
 # runs the guest tests and collects their TAP.  A kernel log with an oops,
@@ -62,6 +65,7 @@ collect()
 		"ok "*) point ok "$prefix: $(echo "$line" | sed 's/^ok [0-9]* *-* *//')" ;;
 		"not ok "*) point fail "$prefix: $(echo "$line" | sed 's/^not ok [0-9]* *-* *//')" ;;
 		"#"*) echo "$line" ;;
+		*) [ -z "${VCOYO_VERBOSE:-}" ] || echo "# $line" ;;
 		esac
 	done <"$file"
 }
@@ -132,6 +136,7 @@ for k in $kernels; do
 		point fail "$k: insmod vcoyo.ko"
 	fi
 	for t in $guest_tests; do
+		t=$(basename "$t")
 		sed -n "/^# vcoyo-test: $t\$/,/^# vcoyo-exit: $t /p" "$kout/tap.log" >"$kout/$t.tap"
 		collect "$k/$t" "$kout/$t.tap"
 		ex=$(sed -n "s/^# vcoyo-exit: $t \([0-9]*\)\$/\1/p" "$kout/$t.tap")

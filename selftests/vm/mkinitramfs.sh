@@ -1,6 +1,8 @@
 #!/bin/sh
 # mkinitramfs.sh OUT.cpio.gz KO KMODDIR TESTS...
 #
+# TESTS are paths below selftests/, run in the guest in the order given.
+#
 # Build the guest's initramfs: busybox-static, the host's own iproute2, socat
 # and iperf3 with their libraries, vcoyo's tools and tests, vcoyo.ko and the
 # modules it needs from KMODDIR (decompressed, in load order).
@@ -38,17 +40,18 @@ for b in /usr/bin/ip /usr/bin/socat /usr/bin/iperf3; do
 	copy_binary "$b"
 done
 # The tests' own binaries and the tools.
-for b in "$top"/tools/vcoyo-nl "$top"/selftests/bin/*; do
+for b in "$top"/tools/vcoyo-nl "$top"/tools/vcoyo-cat "$top"/selftests/bin/*; do
 	[ -x "$b" ] || continue
 	copy_binary "$b"
 	cp "$b" "$root"/vcoyo/bin/
 done
+: >"$root"/vcoyo/tests.list
 for t in "$@"; do
 	cp "$top/selftests/$t" "$root/vcoyo/tests/"
+	basename "$t" >>"$root"/vcoyo/tests.list
 done
 cp "$top"/selftests/lib.sh "$root"/vcoyo/tests/
 cp "$ko" "$root"/vcoyo/vcoyo.ko
-printf '%s\n' "$@" >"$root"/vcoyo/tests.list
 
 # Modules vcoyo.ko needs, and those the tests use, in the order to load them.
 if [ -n "$kmoddir" ]; then

@@ -1,0 +1,88 @@
+#!/bin/sh
+# Module and namespace lifecycle: load and unload many times, refuse to unload
+# while sockets exist, clean namespace teardown with sockets and identities,
+# and a clear failure when the address family number is taken.
+. ./lib.sh
+
+KO=/vcoyo/vcoyo.ko
+FAMILY_FILE=/sys/module/vcoyo/parameters/family
+
+# Start sockhold in the background (in node $1 if given) and wait until ready.
+hold()
+{
+	fifo=$(mktemp -u)
+	mkfifo "$fifo"
+	if [ -n "${1:-}" ]; then
+		on "$1" sockhold -n 8 >"$fifo" &
+	else
+		sockhold -n 8 >"$fifo" &
+	fi
+	holder=$!
+	read -r line <"$fifo"
+	rm -f "$fifo"
+	[ "$line" = ready ]
+}
+
+loaded() { grep -q '^vcoyo ' /proc/modules; }
+not_loaded() { ! loaded; }
+
+check "module is loaded" loaded
+check "family parameter is readable and default 22" test "$(cat $FAMILY_FILE)" = 22
+
+hold
+check_fails "rmmod refused while a socket is open" "in use|busy|Resource temporarily" rmmod vcoyo
+check "module still loaded" loaded
+kill "$holder"
+wait "$holder" 2>/dev/null
+check "rmmod succeeds once the socket is closed" rmmod vcoyo
+
+check_fails "family taken (AF_INET) is refused" "File exists|exists" insmod $KO family=2
+check "dmesg says why the family was refused" sh -c "dmesg | grep -q 'address family 2 is already registered'"
+check_fails "family out of range is refused" "Invalid|invalid" insmod $KO family=4096
+check_fails "family 0 is refused" "Invalid|invalid" insmod $KO family=0
+check "module not left loaded by failed inserts" not_loaded
+
+check "loads under family 18 (AF_ASH)" insmod $KO family=18
+check "family 18 is readable" test "$(cat $FAMILY_FILE)" = 18
+check "sockets open under family 18" sockhold -x
+check "rmmod family 18" rmmod vcoyo
+
+cycle()
+{
+	i=0
+	while [ $i -lt 100 ]; do
+		insmod $KO || return 1
+		sockhold -x -n 4 >/dev/null || return 1
+		if [ $((i % 10)) -eq 0 ]; then
+			vcoyo-nl genkey >/tmp/k && vcoyo-nl id set private-key /tmp/k || return 1
+		fi
+		rmmod vcoyo || return 1
+		i=$((i + 1))
+	done
+}
+check "insmod, use and rmmod 100 times" cycle
+check "module loads again" insmod $KO
+
+# A namespace deleted while a process in it holds sockets with queued
+# datagrams and the node has an identity: teardown happens when the process
+# exits, and must be clean.
+node_add gone
+vcoyo-nl genkey >/tmp/k
+check "identity set in the namespace" on gone vcoyo-nl id set private-key /tmp/k
+hold gone
+check "namespace deleted while sockets are open" node_del gone
+check_fails "rmmod refused while the deleted namespace keeps a socket" "in use|busy|Resource" rmmod vcoyo
+kill "$holder"
+wait "$holder" 2>/dev/null
+
+for n in 1 2 3 4 5; do
+	node_add "many$n"
+	on "many$n" vcoyo-nl id set private-key /tmp/k
+done
+check "namespaces with identities and no sockets are deleted" sh -c \
+	'for n in 1 2 3 4 5; do /usr/bin/ip netns del many$n || exit 1; done'
+
+# Namespace teardown is asynchronous; rmmod waits for it.
+check "rmmod after all namespaces are gone" rmmod vcoyo
+check "module loads again for the tests that follow" insmod $KO
+tap_done
