@@ -6,12 +6,13 @@
 # TEST names a host test (host-*) or a guest test (a path below selftests/);
 # without any, every test runs, with the static checks.  VCOYO_VERBOSE=1 shows
 # the tests' own output; VCOYO_OUT picks the directory for logs.
+#
 # Runs the host-side checks (unit tests, checkpatch), then for each target
-# kernel builds vcoyo.ko against it with W=1 and sparse, boots a QEMU guest,
-# runs the guest tests and collects their TAP.  A kernel log with an oops,
-# WARN, BUG, KASAN, UBSAN, lockdep or RCU report, a kmemleak report, or a guest
-# that does not finish in time fails the run.  Prints TAP, then one line:
-# "N passed, N failed".
+# kernel, in parallel, builds vcoyo.ko against it with W=1 and sparse, boots a
+# QEMU guest, runs the guest tests and collects their TAP.  A kernel log with
+# an oops, WARN, BUG, KASAN, UBSAN, lockdep or RCU report, a kmemleak report,
+# or a guest that does not finish in time fails the run.  Prints TAP, then one
+# line: "N passed, N failed".
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,10 @@ host_tests_all=$(cd "$top/selftests" && ls host-*.c 2>/dev/null | sed 's/\.c$//'
 if [ $# -gt 0 ]; then
 	guest_tests= host_tests=
 	for t in "$@"; do
-		case " $host_tests_all " in *" $t "*) host_tests="$host_tests $t" ;; *) guest_tests="$guest_tests $t" ;; esac
+		case " $host_tests_all " in
+		*" $t "*) host_tests="$host_tests $t" ;;
+		*) guest_tests="$guest_tests $t" ;;
+		esac
 	done
 	static_checks=no
 else
@@ -41,82 +45,75 @@ fi
 out=${VCOYO_OUT:-$top/build/check}
 rm -rf "$out"
 mkdir -p "$out"
-passed=0 failed=0 n=0
+out=$(cd "$out" && pwd)
 
-# point STATUS DESCRIPTION: one test point of the combined report.
-point()
-{
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		passed=$((passed + 1))
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
-	fi
-}
+# Each stage writes "ok - WHAT", "not ok - WHAT" and "# ..." lines to its own
+# report; the reports are numbered and counted at the end, in a fixed order.
+pass() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; }
 
-# Re-number the TAP of one test file into the combined report.
+# Prefix the test points of one test's TAP output.
 collect()
 {
 	prefix=$1 file=$2
 	while IFS= read -r line; do
 		case "$line" in
-		"ok "*) point ok "$prefix: $(echo "$line" | sed 's/^ok [0-9]* *-* *//')" ;;
-		"not ok "*) point fail "$prefix: $(echo "$line" | sed 's/^not ok [0-9]* *-* *//')" ;;
+		"ok "*) pass "$prefix: $(echo "$line" | sed 's/^ok [0-9]* *-* *//')" ;;
+		"not ok "*) fail "$prefix: $(echo "$line" | sed 's/^not ok [0-9]* *-* *//')" ;;
 		"#"*) echo "$line" ;;
 		*) [ -z "${VCOYO_VERBOSE:-}" ] || echo "# $line" ;;
 		esac
 	done <"$file"
 }
 
-# Host tests: plain programs that print TAP.
-for t in $host_tests; do
-	"$top/selftests/bin/$t" >"$out/$t.tap" 2>&1
-	rc=$?
-	collect "host/$t" "$out/$t.tap"
-	[ $rc -eq 0 ] || grep -q '^not ok' "$out/$t.tap" || point fail "host/$t: exited with $rc"
-done
-
-if [ "$static_checks" = yes ]; then
-	if cp=$("$top/scripts/checkpatch" 2>&1); then
-		point ok "checkpatch --strict: kmod/ and uapi/ clean"
+host_checks()
+{
+	for t in $host_tests; do
+		"$top/selftests/bin/$t" >"$out/$t.tap" 2>&1
+		rc=$?
+		collect "host/$t" "$out/$t.tap"
+		[ $rc -eq 0 ] || grep -q '^not ok' "$out/$t.tap" || fail "host/$t: exited with $rc"
+	done
+	[ "$static_checks" = yes ] || return 0
+	if "$top/scripts/checkpatch" >"$out/checkpatch.log" 2>&1; then
+		pass "checkpatch --strict: kmod/ and uapi/ clean"
 	else
-		echo "$cp" | sed 's/^/# /'
-		point fail "checkpatch --strict: kmod/ and uapi/ clean"
+		sed 's/^/# /' "$out/checkpatch.log"
+		fail "checkpatch --strict: kmod/ and uapi/ clean"
 	fi
-fi
+}
 
 log_splats='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|list_add corruption|list_del corruption|ODEBUG:|refcount_t:|Call Trace:|sleeping function called from invalid context|rcu: INFO|self-detected stall'
 
-for k in $kernels; do
-	kout=$out/$k
-	mkdir -p "$kout"
+# One kernel: build the module, boot the guest, judge what it printed.
+kernel_checks()
+{
+	k=$1 kout=$out/$1
+	mkdir -p "$kout/module"
 	if ! vcoyo_kernel "$k" 2>"$kout/kernel.err"; then
 		sed 's/^/# /' "$kout/kernel.err"
-		point fail "$k: kernel available"
-		continue
+		fail "$k: kernel available"
+		return
 	fi
 
 	# Build vcoyo.ko for this kernel in its own tree, warnings as failures.
-	mkdir -p "$kout/module"
 	cp -r "$top/Kbuild" "$top/kmod" "$top/uapi" "$kout/module/"
 	if make -C "$KDIR" M="$kout/module" W=1 C=1 modules >"$kout/build.log" 2>&1 &&
 	   ! grep -E 'warning:|error:' "$kout/build.log" >/dev/null; then
-		point ok "$k: vcoyo.ko builds with W=1 and sparse, no warnings"
+		pass "$k: vcoyo.ko builds with W=1 and sparse, no warnings"
 	else
 		grep -E 'warning|error' "$kout/build.log" | head -n 30 | sed 's/^/# /'
-		point fail "$k: vcoyo.ko builds with W=1 and sparse, no warnings"
-		[ -f "$kout/module/vcoyo.ko" ] || continue
+		fail "$k: vcoyo.ko builds with W=1 and sparse, no warnings"
+		[ -f "$kout/module/vcoyo.ko" ] || return
 	fi
 
-	[ -n "$guest_tests" ] || continue
+	[ -n "$guest_tests" ] || return
 	# shellcheck disable=SC2086
 	if ! "$top/selftests/vm/mkinitramfs.sh" "$kout/initrd.gz" "$kout/module/vcoyo.ko" \
 		"$KMODDIR" $guest_tests >"$kout/initrd.log" 2>&1; then
 		sed 's/^/# /' "$kout/initrd.log"
-		point fail "$k: initramfs"
-		continue
+		fail "$k: initramfs"
+		return
 	fi
 
 	echo "# $k: booting $KIMAGE"
@@ -133,7 +130,7 @@ for k in $kernels; do
 	tr -d '\r' <"$kout/tap.log" >"$kout/tap.txt" && mv "$kout/tap.txt" "$kout/tap.log"
 
 	if grep -q '^# vcoyo-insmod-failed' "$kout/tap.log"; then
-		point fail "$k: insmod vcoyo.ko"
+		fail "$k: insmod vcoyo.ko"
 	fi
 	for t in $guest_tests; do
 		t=$(basename "$t")
@@ -143,28 +140,52 @@ for k in $kernels; do
 		plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$kout/$t.tap")
 		points=$(grep -cE '^(not )?ok ' "$kout/$t.tap")
 		if [ -z "$ex" ]; then
-			point fail "$k/$t: finished (it did not: hang or crash)"
+			fail "$k/$t: finished (it did not: hang or crash)"
 		elif [ "$ex" != 0 ] && ! grep -q '^not ok' "$kout/$t.tap"; then
-			point fail "$k/$t: exited with status $ex"
+			fail "$k/$t: exited with status $ex"
 		elif [ -z "$plan" ] || [ "$plan" != "$points" ]; then
-			point fail "$k/$t: plan ${plan:-missing} matches $points test points"
+			fail "$k/$t: plan ${plan:-missing} matches $points test points"
 		fi
 	done
 
+	what="kernel log free of oops, WARN, BUG, KASAN, UBSAN, lockdep and RCU reports"
 	if grep -Eq "$log_splats" "$kout/console.log"; then
 		grep -E -A12 "$log_splats" "$kout/console.log" | head -n 60 | sed 's/^/# /'
-		point fail "$k: kernel log free of oops, WARN, BUG, KASAN, UBSAN, lockdep and RCU reports"
+		fail "$k: $what"
 	else
-		point ok "$k: kernel log free of oops, WARN, BUG, KASAN, UBSAN, lockdep and RCU reports"
+		pass "$k: $what"
 	fi
 	if grep -q '^# vcoyo-kmemleak-begin' "$kout/tap.log"; then
-		leaks=$(sed -n '/^# vcoyo-kmemleak-begin/,/^# vcoyo-kmemleak-end/p' "$kout/tap.log" | grep -c 'unreferenced object')
-		[ "$leaks" -eq 0 ] || sed -n '/^# vcoyo-kmemleak-begin/,/^# vcoyo-kmemleak-end/p' "$kout/tap.log" | head -n 40 | sed 's/^/# /'
-		if [ "$leaks" -eq 0 ]; then point ok "$k: kmemleak finds no leak"; else point fail "$k: kmemleak finds no leak ($leaks objects)"; fi
+		sed -n '/^# vcoyo-kmemleak-begin/,/^# vcoyo-kmemleak-end/p' "$kout/tap.log" \
+			>"$kout/kmemleak.log"
+		leaks=$(grep -c 'unreferenced object' "$kout/kmemleak.log")
+		if [ "$leaks" -eq 0 ]; then
+			pass "$k: kmemleak finds no leak"
+		else
+			head -n 40 "$kout/kmemleak.log" | sed 's/^/# /'
+			fail "$k: kmemleak finds no leak ($leaks objects)"
+		fi
 	fi
-	grep -q '^# vcoyo-done' "$kout/tap.log" || point fail "$k: guest ran to the end"
-done
+	grep -q '^# vcoyo-done' "$kout/tap.log" || fail "$k: guest ran to the end"
+}
 
-echo "1..$n"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+host_checks >"$out/host.report" 2>&1 &
+reports=$out/host.report
+for k in $kernels; do
+	mkdir -p "$out/$k"
+	kernel_checks "$k" >"$out/$k.report" 2>&1 &
+	reports="$reports $out/$k.report"
+done
+wait
+
+# shellcheck disable=SC2086
+awk '
+	/^ok - / { n++; passed++; sub(/^ok - /, ""); print "ok " n " - " $0; next }
+	/^not ok - / { n++; failed++; sub(/^not ok - /, ""); print "not ok " n " - " $0; next }
+	{ print }
+	END {
+		print "1.." n
+		printf "%d passed, %d failed\n", passed, failed
+		exit failed != 0 || n == 0
+	}
+' $reports

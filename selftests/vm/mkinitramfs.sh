@@ -65,7 +65,7 @@ if [ -n "$kmoddir" ]; then
 			for (i = n; i >= 1; i--) visit(base(d[i]))
 			print dir "/" path[m]
 		}
-		{ m = base($1); p = $1; sub(/:$/, "", p); path[m] = p; deps[m] = $0; sub(/^[^:]*:/, "", deps[m]) }
+		{ p = $1; sub(/:$/, "", p); m = base(p); path[m] = p; deps[m] = $0; sub(/^[^:]*:/, "", deps[m]) }
 		END { n = split(want, w, " "); for (i = 1; i <= n; i++) { gsub(/-/, "_", w[i]); visit(w[i]) } }
 	' "$kmoddir/modules.dep" >"$root/deps.txt"
 	i=10

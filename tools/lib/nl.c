@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The generic netlink client of vcoyo's family, on libmnl; see nl.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include "nl.h"
+
+/* Large enough for any message the family sends, and for a dump's batch. */
+#define NL_BUF_SIZE	32768
+/* A family has few groups; vcoyo has one. */
+#define NL_MCGRPS_MAX	8
+
+struct nl_mcgrp {
+	char name[GENL_NAMSIZ];
+	uint32_t id;
+};
+
+struct vcoyo_nl {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	unsigned int seq;
+	uint16_t family;
+	struct nl_mcgrp mcgrps[NL_MCGRPS_MAX];
+	unsigned int n_mcgrps;
+	char extack[256];
+	char buf[NL_BUF_SIZE];
+};
+
+/* What each attribute must be: libmnl's type and, if nonzero, exact length. */
+struct nl_policy {
+	enum mnl_attr_data_type type;
+	uint16_t len;
+};
+
+/* Mirrors the kernel's promises in uapi/linux/vcoyo.h. */
+static const struct nl_policy vcoyo_policy[VCOYO_A_MAX + 1] = {
+	[VCOYO_A_PRIVATE_KEY] = { MNL_TYPE_BINARY, VCOYO_KEY_LEN },
+	[VCOYO_A_PUBLIC_KEY] = { MNL_TYPE_BINARY, VCOYO_KEY_LEN },
+	[VCOYO_A_ADDRESS] = { MNL_TYPE_BINARY, VCOYO_ADDR_LEN },
+	[VCOYO_A_FAMILY] = { MNL_TYPE_U16 },
+	[VCOYO_A_STATS] = { MNL_TYPE_NESTED },
+};
+
+/* For "missing required attribute" messages. */
+static const char *const vcoyo_attr_names[VCOYO_A_MAX + 1] = {
+	[VCOYO_A_PRIVATE_KEY] = "private key",
+	[VCOYO_A_PUBLIC_KEY] = "public key",
+	[VCOYO_A_ADDRESS] = "address",
+	[VCOYO_A_FAMILY] = "family",
+	[VCOYO_A_STATS] = "stats",
+};
+
+static const struct nl_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID] = { MNL_TYPE_U16 },
+	[CTRL_ATTR_MCAST_GROUPS] = { MNL_TYPE_NESTED },
+};
+
+static const struct nl_policy mcgrp_policy[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
+	[CTRL_ATTR_MCAST_GRP_NAME] = { MNL_TYPE_NUL_STRING },
+	[CTRL_ATTR_MCAST_GRP_ID] = { MNL_TYPE_U32 },
+};
+
+/* One transaction: how to parse its data messages and whom to give them. */
+struct nl_call {
+	struct vcoyo_nl *nl;
+	int (*parse)(const struct nlmsghdr *nlh, struct nl_call *call);
+	vcoyo_nl_msg_t cb;
+	void *arg;
+	int err;	/* first errno of parse or cb; the ACK is still read */
+};
+
+struct nl_table {
+	const struct nl_policy *policy;
+	unsigned int max;
+	const struct nlattr **tb;
+};
+
+/* Check each attribute against the policy; newer ones are skipped, not refused. */
+static int nl_table_cb(const struct nlattr *attr, void *data)
+{
+	const struct nl_table *t = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	const struct nl_policy *pol;
+
+	if (!type || type > t->max)
+		return MNL_CB_OK;
+	pol = &t->policy[type];
+	if (mnl_attr_validate(attr, pol->type) < 0 ||
+	    (pol->len && mnl_attr_get_payload_len(attr) != pol->len)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int nl_parse_genl(const struct nlmsghdr *nlh, const struct nl_policy *policy,
+			 unsigned int max, const struct nlattr **tb)
+{
+	struct nl_table t = { policy, max, tb };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr)) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_table_cb, &t) == MNL_CB_ERROR)
+		return -1;
+	return 0;
+}
+
+static int nl_parse_nested(const struct nlattr *nest, const struct nl_policy *policy,
+			   unsigned int max, const struct nlattr **tb)
+{
+	struct nl_table t = { policy, max, tb };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (mnl_attr_parse_nested(nest, nl_table_cb, &t) == MNL_CB_ERROR)
+		return -1;
+	return 0;
+}
+
+/* NLMSGERR_ATTR_MISS_TYPE comes without a message: say it in words. */
+static void nl_extack_missing(struct vcoyo_nl *nl, uint32_t type)
+{
+	if (type <= VCOYO_A_MAX && vcoyo_attr_names[type])
+		snprintf(nl->extack, sizeof(nl->extack), "missing required attribute: %s",
+			 vcoyo_attr_names[type]);
+	else
+		snprintf(nl->extack, sizeof(nl->extack), "missing required attribute %u", type);
+}
+
+static int nl_extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct vcoyo_nl *nl = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case NLMSGERR_ATTR_MSG:
+		if (!mnl_attr_validate(attr, MNL_TYPE_NUL_STRING))
+			snprintf(nl->extack, sizeof(nl->extack), "%s", mnl_attr_get_str(attr));
+		break;
+	case NLMSGERR_ATTR_MISS_TYPE:
+		/* A message, if the kernel also gave one, says more. */
+		if (!nl->extack[0] && !mnl_attr_validate(attr, MNL_TYPE_U32))
+			nl_extack_missing(nl, mnl_attr_get_u32(attr));
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/* The extended ACK TLVs follow the nlmsgerr and, unless capped, our request. */
+static void nl_extack_parse(struct vcoyo_nl *nl, const struct nlmsghdr *nlh,
+			    const struct nlmsgerr *e)
+{
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len > sizeof(e->msg))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (off >= mnl_nlmsg_get_payload_len(nlh))
+		return;
+	mnl_attr_parse(nlh, off, nl_extack_attr_cb, nl);
+}
+
+/* NLMSG_ERROR: an ACK (error 0) ends the transaction, an error fails it. */
+static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct nl_call *call = data;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	nl_extack_parse(call->nl, nlh, e);
+	if (!e->error)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
+}
+
+/*
+ * NLMSG_NOOP and NLMSG_DONE keep libmnl's defaults (ignore, stop).  Not const:
+ * mnl_cb_run2() takes a plain pointer.
+ */
+static mnl_cb_t nl_ctl_cbs[NLMSG_ERROR + 1] = {
+	[NLMSG_ERROR] = nl_error_cb,
+};
+
+/* A failing reply must not end the loop early: the ACK would be left queued. */
+static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_call *call = data;
+
+	if (!call->err && call->parse(nlh, call))
+		call->err = errno ? errno : EPROTO;
+	return MNL_CB_OK;
+}
+
+/* Receive until the ACK of seq (or, with seq 0, one batch of events). */
+static int nl_run(struct vcoyo_nl *nl, struct nl_call *call, unsigned int seq)
+{
+	ssize_t n;
+	int ret;
+
+	do {
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (n < 0)
+			return -1;
+		ret = mnl_cb_run2(nl->buf, n, seq, seq ? nl->portid : 0, nl_data_cb, call,
+				  nl_ctl_cbs, MNL_ARRAY_SIZE(nl_ctl_cbs));
+	} while (seq && ret > MNL_CB_STOP);
+	if (ret == MNL_CB_ERROR)
+		return -1;
+	if (call->err) {
+		errno = call->err;
+		return -1;
+	}
+	return 0;
+}
+
+static struct nlmsghdr *nl_msg_start(struct vcoyo_nl *nl, uint16_t family, uint8_t cmd,
+				     uint8_t version)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	/* A new transaction: the last one's explanation no longer applies. */
+	nl->extack[0] = '\0';
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+static int nl_transact(struct vcoyo_nl *nl, struct nlmsghdr *nlh, struct nl_call *call)
+{
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t sent;
+
+	sent = mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len);
+	/* The request may carry a private key: leave no copy behind. */
+	explicit_bzero(nlh, nlh->nlmsg_len);
+	if (sent < 0)
+		return -1;
+	return nl_run(nl, call, seq);
+}
+
+static void nl_mcgrp_add(struct vcoyo_nl *nl, const char *name, uint32_t id)
+{
+	struct nl_mcgrp *g;
+
+	if (nl->n_mcgrps == NL_MCGRPS_MAX)
+		return;
+	g = &nl->mcgrps[nl->n_mcgrps++];
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->id = id;
+}
+
+static int ctrl_parse_mcgrps(struct vcoyo_nl *nl, const struct nlattr *groups)
+{
+	const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	const struct nlattr *grp;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		if (nl_parse_nested(grp, mcgrp_policy, CTRL_ATTR_MCAST_GRP_MAX, tb))
+			return -1;
+		if (tb[CTRL_ATTR_MCAST_GRP_NAME] && tb[CTRL_ATTR_MCAST_GRP_ID])
+			nl_mcgrp_add(nl, mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]),
+				     mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]));
+	}
+	return 0;
+}
+
+/* The CTRL_CMD_GETFAMILY reply: our family's id and multicast groups. */
+static int ctrl_parse(const struct nlmsghdr *nlh, struct nl_call *call)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct vcoyo_nl *nl = call->nl;
+
+	if (nl_parse_genl(nlh, ctrl_policy, CTRL_ATTR_MAX, tb))
+		return -1;
+	if (!tb[CTRL_ATTR_FAMILY_ID]) {
+		errno = EPROTO;
+		return -1;
+	}
+	nl->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return 0;
+	return ctrl_parse_mcgrps(nl, tb[CTRL_ATTR_MCAST_GROUPS]);
+}
+
+static int nl_family_resolve(struct vcoyo_nl *nl)
+{
+	struct nlmsghdr *nlh = nl_msg_start(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	struct nl_call call = { .nl = nl, .parse = ctrl_parse };
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, VCOYO_GENL_NAME);
+	if (nl_transact(nl, nlh, &call))
+		return -1;
+	if (!nl->family) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns NULL, or the step that failed with errno set. */
+static const char *nl_socket_open(struct vcoyo_nl *nl)
+{
+	int one = 1;
+
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock)
+		return "netlink socket";
+	/*
+	 * Extended ACKs carry the kernel's reasons; capped ACKs do not echo our
+	 * request (nor a private key in it).  Kernels without them still work,
+	 * with terser errors, so failing to set them is not fatal.
+	 */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		return "netlink bind";
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	return NULL;
+}
+
+struct vcoyo_nl *vcoyo_nl_open(char *errbuf, size_t errlen)
+{
+	struct vcoyo_nl *nl = calloc(1, sizeof(*nl));
+	const char *step = "memory";
+	int err;
+
+	if (nl) {
+		step = nl_socket_open(nl);
+		if (!step && nl_family_resolve(nl))
+			step = "generic netlink family lookup";
+		if (!step)
+			return nl;
+	}
+	err = errno;
+	if (err == ENOENT)
+		snprintf(errbuf, errlen,
+			 "vcoyo: generic netlink family not found: is vcoyo.ko loaded?");
+	else
+		snprintf(errbuf, errlen, "%s: %s", step, strerror(err));
+	vcoyo_nl_close(nl);
+	errno = err;
+	return NULL;
+}
+
+void vcoyo_nl_close(struct vcoyo_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+/* A reply or an event of our family: attributes checked, then to the caller. */
+static int vcoyo_parse(const struct nlmsghdr *nlh, struct nl_call *call)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	struct vcoyo_nl_msg msg;
+
+	if (nlh->nlmsg_type != call->nl->family)
+		return 0;
+	if (nl_parse_genl(nlh, vcoyo_policy, VCOYO_A_MAX, msg.tb))
+		return -1;
+	msg.cmd = genl->cmd;
+	return call->cb ? call->cb(&msg, call->arg) : 0;
+}
+
+int vcoyo_nl_request(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *put_arg,
+		     vcoyo_nl_msg_t cb, void *cb_arg)
+{
+	struct nlmsghdr *nlh = nl_msg_start(nl, nl->family, cmd, VCOYO_GENL_VERSION);
+	struct nl_call call = { .nl = nl, .parse = vcoyo_parse, .cb = cb, .arg = cb_arg };
+
+	if (put && put(nlh, sizeof(nl->buf), put_arg)) {
+		explicit_bzero(nlh, nlh->nlmsg_len);
+		return -1;
+	}
+	return nl_transact(nl, nlh, &call);
+}
+
+struct nl_attrs {
+	const struct vcoyo_nl_attr *attrs;
+	size_t n;
+};
+
+static int nl_put_attrs(struct nlmsghdr *nlh, size_t buflen, void *arg)
+{
+	const struct nl_attrs *a = arg;
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		if (!mnl_attr_put_check(nlh, buflen, a->attrs[i].type, a->attrs[i].len,
+					a->attrs[i].data)) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int vcoyo_nl_request_attrs(struct vcoyo_nl *nl, uint8_t cmd, const struct vcoyo_nl_attr *attrs,
+			   size_t n_attrs, vcoyo_nl_msg_t cb, void *cb_arg)
+{
+	struct nl_attrs a = { attrs, n_attrs };
+
+	return vcoyo_nl_request(nl, cmd, nl_put_attrs, &a, cb, cb_arg);
+}
+
+const char *vcoyo_nl_extack(const struct vcoyo_nl *nl)
+{
+	return nl->extack[0] ? nl->extack : NULL;
+}
+
+int vcoyo_nl_mcast_group(const struct vcoyo_nl *nl, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < nl->n_mcgrps; i++)
+		if (!strcmp(nl->mcgrps[i].name, name))
+			return nl->mcgrps[i].id;
+	errno = ENOENT;
+	return -1;
+}
+
+int vcoyo_nl_subscribe(struct vcoyo_nl *nl, const char *name)
+{
+	int group = vcoyo_nl_mcast_group(nl, name);
+
+	if (group < 0)
+		return -1;
+	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group));
+}
+
+int vcoyo_nl_fd(const struct vcoyo_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+int vcoyo_nl_recv(struct vcoyo_nl *nl, vcoyo_nl_msg_t cb, void *cb_arg)
+{
+	struct nl_call call = { .nl = nl, .parse = vcoyo_parse, .cb = cb, .arg = cb_arg };
+
+	return nl_run(nl, &call, 0);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small client of vcoyo's generic netlink family, on libmnl.  A handle is
+ * one netlink socket bound to the caller's network namespace, with the family
+ * id and its multicast groups resolved.  Requests are synchronous: send one
+ * command, hand each reply to a callback, wait for the kernel's ACK.  When the
+ * kernel refuses a request, its extended ACK message is kept for the caller.
+ */
+#ifndef VCOYO_NL_H
+#define VCOYO_NL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+#include <linux/vcoyo.h>
+
+struct vcoyo_nl;
+
+/* One message from the kernel: its command and its attributes by type. */
+struct vcoyo_nl_msg {
+	uint8_t cmd;
+	const struct nlattr *tb[VCOYO_A_MAX + 1];
+};
+
+/* One attribute of a request given as plain data (vcoyo_nl_request_attrs). */
+struct vcoyo_nl_attr {
+	uint16_t type;
+	uint16_t len;
+	const void *data;
+};
+
+/*
+ * Adds a request's attributes to nlh, a buffer of buflen bytes (use
+ * mnl_attr_put_check).  Returns 0, or -1 with errno set.
+ */
+typedef int (*vcoyo_nl_put_t)(struct nlmsghdr *nlh, size_t buflen, void *arg);
+/*
+ * Receives one reply or event, its attributes checked against the uapi
+ * (types and lengths; attributes newer than this program are left out).
+ * Returns 0, or -1 with errno set: the request then fails with that errno.
+ */
+typedef int (*vcoyo_nl_msg_t)(const struct vcoyo_nl_msg *msg, void *arg);
+
+/*
+ * Opens a handle.  NULL on failure, with errno set and errbuf holding a
+ * message for the user (ENOENT: the family is not registered).
+ */
+struct vcoyo_nl *vcoyo_nl_open(char *errbuf, size_t errlen);
+void vcoyo_nl_close(struct vcoyo_nl *nl);
+
+/*
+ * Sends cmd with the attributes put adds (put may be NULL) and passes each
+ * reply to cb (may be NULL).  0 once the kernel ACKs, or -1 with errno set;
+ * then vcoyo_nl_extack() may say why.
+ */
+int vcoyo_nl_request(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *put_arg,
+		     vcoyo_nl_msg_t cb, void *cb_arg);
+/* The same with the attributes given as an array, sent as they are. */
+int vcoyo_nl_request_attrs(struct vcoyo_nl *nl, uint8_t cmd, const struct vcoyo_nl_attr *attrs,
+			   size_t n_attrs, vcoyo_nl_msg_t cb, void *cb_arg);
+/*
+ * The kernel's explanation in the ACK of the last request: its message, or
+ * which required attribute was missing.  NULL if it gave none.  On success it
+ * is a warning.
+ */
+const char *vcoyo_nl_extack(const struct vcoyo_nl *nl);
+
+/* The id of the family's multicast group name, or -1 with errno ENOENT. */
+int vcoyo_nl_mcast_group(const struct vcoyo_nl *nl, const char *name);
+/* Join group name (VCOYO_MCGRP_EVENTS): events then arrive on this handle. */
+int vcoyo_nl_subscribe(struct vcoyo_nl *nl, const char *name);
+/* The socket, to poll() for events. */
+int vcoyo_nl_fd(const struct vcoyo_nl *nl);
+/* Waits for one batch of events and passes each to cb.  0, or -1 with errno. */
+int vcoyo_nl_recv(struct vcoyo_nl *nl, vcoyo_nl_msg_t cb, void *cb_arg);
+
+#endif /* VCOYO_NL_H */
