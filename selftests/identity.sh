@@ -189,7 +189,8 @@ check "id show -j: fresh node has no identity" \
 check "id show: family is the module parameter" \
 	same family "$(field a family)" "$(cat $FAMILY_FILE)"
 check "id show -j: family is the module parameter" json_has a "\"family\": $(cat $FAMILY_FILE)}"
-check "id: without a sub-command is id show" same "id" "$(on a vcoyo-nl id)" "$(on a vcoyo-nl id show)"
+check "id: without a sub-command is id show" \
+	same "id" "$(on a vcoyo-nl id)" "$(on a vcoyo-nl id show)"
 
 key_file k1 "$k1"
 key_file k2 "$k2"

@@ -519,18 +519,19 @@ int main(int argc, char **argv)
 	struct ctx ctx = { 0 };
 	int i;
 
+	/* Options come before the command, as for ip(8). */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			ctx.json = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--")) {
+		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
-		} else {
-			return usage_error(NULL, "unknown option '%s'", argv[i]);
 		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-j") && strcmp(argv[i], "--json"))
+			return usage_error(NULL, "unknown option '%s'", argv[i]);
+		ctx.json = true;
 	}
 	return dispatch(&ctx, verbs, argc - i, argv + i);
 }
