@@ -110,14 +110,13 @@ static int vcoyo_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 	err = vcoyo_sockaddr_check(uaddr, len);
 	if (err)
 		goto out;
-	if (!sa->svc_port) {
-		err = -EINVAL;
-		goto out;
-	}
 	err = vcoyo_dgram_autobind(vn, vs);
 	if (err)
 		goto out;
+	/* As UDP connected to INADDR_ANY: the peer is this node. */
 	vs->peer_addr = sa->svc_addr;
+	if (vcoyo_addr_is_any(&vs->peer_addr))
+		vcoyo_local_addr(vn, &vs->peer_addr);
 	vs->peer_port = ntohs(sa->svc_port);
 	sk->sk_state = TCP_ESTABLISHED;
 out:
@@ -163,6 +162,9 @@ static int vcoyo_dgram_deliver(struct vcoyo_net *vn, struct sk_buff *skb,
 		goto out;
 	}
 
+	/* Stamp on arrival, as UDP, not when the reader gets to it. */
+	if (vs->sk.sk_flags & SK_FLAGS_TIMESTAMP)
+		__net_timestamp(skb);
 	/* Charges the receiver's buffer; counts sk_drops when it is full. */
 	err = sock_queue_rcv_skb(&vs->sk, skb);
 	if (err) {
@@ -186,7 +188,7 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 	struct vcoyo_dgram_meta *meta, src;
 	struct vcoyo_addr dst;
 	struct sk_buff *skb;
-	bool connected;
+	bool to_peer;
 	u16 dport;
 	int err;
 
@@ -208,24 +210,35 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 	}
 
 	lock_sock(sk);
-	connected = sk->sk_state == TCP_ESTABLISHED;
 	if (!msg->msg_name) {
-		if (!connected) {
-			release_sock(sk);
-			return -EDESTADDRREQ;
+		if (sk->sk_state != TCP_ESTABLISHED) {
+			err = -EDESTADDRREQ;
+			goto out_unlock;
 		}
 		dst = vs->peer_addr;
 		dport = vs->peer_port;
+	} else if (vcoyo_addr_is_any(&dst)) {
+		/* As UDP to INADDR_ANY: this node. */
+		vcoyo_local_addr(vn, &dst);
 	}
+	/* Only errors about the connected peer are reported to the socket. */
+	to_peer = sk->sk_state == TCP_ESTABLISHED && dport == vs->peer_port &&
+		  !memcmp(&dst, &vs->peer_addr, sizeof(dst));
+
 	err = vcoyo_dgram_autobind(vn, vs);
-	if (vcoyo_addr_is_any(&vs->bound_addr))
+	if (err)
+		goto out_unlock;
+	if (vcoyo_addr_is_any(&vs->bound_addr)) {
 		vcoyo_local_addr(vn, &src.src);
-	else
+	} else if (vcoyo_addr_is_local(vn, &vs->bound_addr)) {
 		src.src = vs->bound_addr;
+	} else {
+		/* The identity changed under the socket: not ours to send from. */
+		err = -EADDRNOTAVAIL;
+		goto out_unlock;
+	}
 	src.sport = vs->port;
 	release_sock(sk);
-	if (err)
-		return err;
 
 	/* One node only, for now: other nodes are reached by a later layer. */
 	if (!vcoyo_addr_is_local(vn, &dst))
@@ -245,12 +258,16 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 
 	vcoyo_stat_inc(vn, VCOYO_STAT_DGRAM_SENT);
 	err = vcoyo_dgram_deliver(vn, skb, &dst, dport);
-	if (err == -ECONNREFUSED && connected) {
+	if (err == -ECONNREFUSED && to_peer) {
 		/* As an ICMP port unreachable does to a connected UDP socket. */
 		WRITE_ONCE(sk->sk_err, ECONNREFUSED);
 		sk_error_report(sk);
 	}
 	return len;
+
+out_unlock:
+	release_sock(sk);
+	return err;
 }
 
 static int vcoyo_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
@@ -262,8 +279,9 @@ static int vcoyo_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
 	size_t payload, copied;
 	int err;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
-		return -EOPNOTSUPP;
+	/* No error queue yet: always empty, as UDP's is without IP_RECVERR. */
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
 
 	skb = skb_recv_datagram(sk, flags, &err);
 	if (!skb)
@@ -360,7 +378,7 @@ static int vcoyo_dgram_release(struct socket *sock)
 
 	lock_sock(sk);
 	vcoyo_port_unbind(vcoyo_pernet(sock_net(sk)), vcoyo_sk(sk));
-	sk->sk_shutdown = SHUTDOWN_MASK;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
 	release_sock(sk);
 

@@ -38,6 +38,10 @@ static struct vcoyo_identity *vcoyo_identity_derive(const u8 *private_key,
 
 	memcpy(secret, private_key, sizeof(secret));
 	curve25519_clamp_secret(secret);
+	/*
+	 * Only the all-zero point is refused, which a clamped secret cannot
+	 * give; the check stays because the library marks it __must_check.
+	 */
 	if (!curve25519_generate_public(id->public_key, secret)) {
 		NL_SET_ERR_MSG(extack, "private key gives a weak public key");
 		err = -EINVAL;

@@ -8,12 +8,15 @@
 #include <net/genetlink.h>
 #include "vcoyo.h"
 
-static const struct nla_policy vcoyo_genl_policy[VCOYO_A_MAX + 1] = {
+/*
+ * One policy per command: an attribute a command does not take is refused,
+ * so is every attribute that only the kernel sends.
+ */
+static const struct nla_policy vcoyo_id_set_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(VCOYO_KEY_LEN),
-	[VCOYO_A_PUBLIC_KEY] = { .type = NLA_REJECT },
-	[VCOYO_A_ADDRESS] = { .type = NLA_REJECT },
-	[VCOYO_A_FAMILY] = { .type = NLA_REJECT },
-	[VCOYO_A_STATS] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy vcoyo_no_attr_policy[VCOYO_A_MAX + 1] = {
 };
 
 enum vcoyo_mcgrp {
@@ -127,32 +130,36 @@ void vcoyo_genl_notify_identity(struct net *net)
 				VCOYO_MCGRP_EVENTS_ID, GFP_KERNEL);
 }
 
-static const struct genl_small_ops vcoyo_genl_ops[] = {
+static const struct genl_ops vcoyo_genl_ops[] = {
 	{
 		.cmd = VCOYO_CMD_ID_GET,
 		.doit = vcoyo_nl_id_get,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
 	},
 	{
 		.cmd = VCOYO_CMD_ID_SET,
 		.doit = vcoyo_nl_id_set,
+		.policy = vcoyo_id_set_policy,
+		.maxattr = VCOYO_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = VCOYO_CMD_STATS_GET,
 		.doit = vcoyo_nl_stats_get,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
 	},
 };
 
+/* resv_start_op is left at zero: every command is strictly validated. */
 static struct genl_family vcoyo_genl_family __ro_after_init = {
 	.name = VCOYO_GENL_NAME,
 	.version = VCOYO_GENL_VERSION,
-	.maxattr = VCOYO_A_MAX,
-	.policy = vcoyo_genl_policy,
 	.netnsok = true,
 	.module = THIS_MODULE,
-	.small_ops = vcoyo_genl_ops,
-	.n_small_ops = ARRAY_SIZE(vcoyo_genl_ops),
-	.resv_start_op = VCOYO_CMD_MAX + 1,
+	.ops = vcoyo_genl_ops,
+	.n_ops = ARRAY_SIZE(vcoyo_genl_ops),
 	.mcgrps = vcoyo_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(vcoyo_mcgrps),
 };

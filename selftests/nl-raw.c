@@ -120,7 +120,7 @@ static void test_bad_requests(struct vcoyo_nl *nl)
 	check_refused(nl, "31-byte private key", ERANGE, "out of range", short_key, 1);
 	check_refused(nl, "33-byte private key", ERANGE, "out of range", long_key, 1);
 	check_refused(nl, "unknown attribute", EINVAL, "Unknown attribute", unknown, 2);
-	check_refused(nl, "public key in ID_SET", EINVAL, "failed policy validation", read_only, 2);
+	check_refused(nl, "public key in ID_SET", EINVAL, "Unsupported attribute", read_only, 2);
 	check_refused(nl, "no private key", EINVAL, "missing required attribute: private key",
 		      NULL, 0);
 	tap_ok(!id_get(nl, &id) && is_alice(&id), "refused requests left the identity alone");

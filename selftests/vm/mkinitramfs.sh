@@ -12,6 +12,7 @@ out=$1 ko=$2 kmoddir=$3
 shift 3
 top=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(mktemp -d)
+chmod 755 "$root"	# the guest's /, reachable by unprivileged test users
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin "$root"/proc \
