@@ -300,8 +300,9 @@ static int identity_cb(const struct vcoyo_nl_msg *msg, void *arg)
 	return 0;
 }
 
-static void identity_print(struct ctx *ctx, const struct identity *id)
+static void identity_print(struct ctx *ctx, const void *data)
 {
+	const struct identity *id = data;
 	char addr[VCOYO_ADDR_STRLEN], pub[VCOYO_KEY_B64_SIZE];
 
 	if (id->has_identity) {
@@ -316,9 +317,13 @@ static void identity_print(struct ctx *ctx, const struct identity *id)
 	out_end(ctx);
 }
 
-static int cmd_id_show(struct ctx *ctx, int argc, char **argv)
+/*
+ * A verb that shows what one request returns: its reply is parsed by @cb
+ * into @data, which @print prints once the request succeeded.
+ */
+static int show_reply(struct ctx *ctx, int argc, char **argv, uint8_t cmd, vcoyo_nl_msg_t cb,
+		      void *data, void (*print)(struct ctx *ctx, const void *data))
 {
-	struct identity id = { 0 };
 	struct vcoyo_nl *nl;
 	int ret = 0;
 
@@ -327,12 +332,19 @@ static int cmd_id_show(struct ctx *ctx, int argc, char **argv)
 	nl = nl_open();
 	if (!nl)
 		return 1;
-	if (vcoyo_nl_request(nl, VCOYO_CMD_ID_GET, NULL, NULL, identity_cb, &id))
+	if (vcoyo_nl_request(nl, cmd, NULL, NULL, cb, data))
 		ret = nl_error(ctx, nl);
 	else
-		identity_print(ctx, &id);
+		print(ctx, data);
 	vcoyo_nl_close(nl);
 	return ret;
+}
+
+static int cmd_id_show(struct ctx *ctx, int argc, char **argv)
+{
+	struct identity id = { 0 };
+
+	return show_reply(ctx, argc, argv, VCOYO_CMD_ID_GET, identity_cb, &id, identity_print);
 }
 
 static int put_private_key(struct nlmsghdr *nlh, size_t buflen, void *arg)
@@ -429,8 +441,9 @@ static int stats_cb(const struct vcoyo_nl_msg *msg, void *arg)
 	return 0;
 }
 
-static void stats_print(struct ctx *ctx, const struct stats *st)
+static void stats_print(struct ctx *ctx, const void *data)
 {
+	const struct stats *st = data;
 	unsigned int i;
 	char other[16];
 	const char *name;
@@ -450,20 +463,8 @@ static void stats_print(struct ctx *ctx, const struct stats *st)
 static int cmd_stats(struct ctx *ctx, int argc, char **argv)
 {
 	struct stats st = { 0 };
-	struct vcoyo_nl *nl;
-	int ret = 0;
 
-	if (no_args(ctx, argc, argv))
-		return 1;
-	nl = nl_open();
-	if (!nl)
-		return 1;
-	if (vcoyo_nl_request(nl, VCOYO_CMD_STATS_GET, NULL, NULL, stats_cb, &st))
-		ret = nl_error(ctx, nl);
-	else
-		stats_print(ctx, &st);
-	vcoyo_nl_close(nl);
-	return ret;
+	return show_reply(ctx, argc, argv, VCOYO_CMD_STATS_GET, stats_cb, &st, stats_print);
 }
 
 static int cmd_help(struct ctx *ctx, int argc, char **argv)
