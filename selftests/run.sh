@@ -27,7 +27,8 @@ while getopts k: opt; do
 done
 shift $((OPTIND - 1))
 
-guest_tests_all=$(cd "$top/selftests" && ls *.sh | grep -v '^lib\.sh$' | sort)
+# Every selftests/*.sh is a guest test, but for this runner and the helpers.
+guest_tests_all=$(cd "$top/selftests" && ls *.sh | grep -vx -e lib.sh -e run.sh | sort)
 host_tests_all=$(cd "$top/selftests" && ls host-*.c 2>/dev/null | sed 's/\.c$//' | sort)
 if [ $# -gt 0 ]; then
 	guest_tests= host_tests=
