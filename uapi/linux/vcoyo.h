@@ -74,12 +74,27 @@ struct sockaddr_vcoyo {
  *	required).  Needs CAP_NET_ADMIN.  Also sent to the events group, in the
  *	format of the VCOYO_CMD_ID_GET reply, when the identity changes.
  * @VCOYO_CMD_STATS_GET: read the node's counters (VCOYO_A_STATS).
+ * @VCOYO_CMD_NODE_GET: read the node's link settings (VCOYO_A_LISTEN_PORT,
+ *	VCOYO_A_HELLO_INTERVAL, VCOYO_A_LINK_TIMEOUT).
+ * @VCOYO_CMD_NODE_SET: change any of them.  Needs CAP_NET_ADMIN.
+ * @VCOYO_CMD_LINK_ADD: add a link to a neighbour: VCOYO_A_LINK holding
+ *	VCOYO_LINK_A_ENDPOINT and optionally VCOYO_LINK_A_PEER_KEY.  The reply
+ *	names the new link (VCOYO_LINK_A_ID).  Needs CAP_NET_ADMIN.
+ * @VCOYO_CMD_LINK_DEL: delete the link VCOYO_LINK_A_ID inside VCOYO_A_LINK.
+ *	Needs CAP_NET_ADMIN.
+ * @VCOYO_CMD_LINK_GET: dump the links, one message each (VCOYO_A_LINK).
+ *	Also sent to the events group when a link goes up or down.
  */
 enum vcoyo_cmd {
 	VCOYO_CMD_UNSPEC,
 	VCOYO_CMD_ID_GET,
 	VCOYO_CMD_ID_SET,
 	VCOYO_CMD_STATS_GET,
+	VCOYO_CMD_NODE_GET,
+	VCOYO_CMD_NODE_SET,
+	VCOYO_CMD_LINK_ADD,
+	VCOYO_CMD_LINK_DEL,
+	VCOYO_CMD_LINK_GET,
 
 	__VCOYO_CMD_MAX,
 };
@@ -93,6 +108,10 @@ enum vcoyo_cmd {
  * @VCOYO_A_ADDRESS: binary, VCOYO_ADDR_LEN bytes
  * @VCOYO_A_FAMILY: u16, the address family number the module registered
  * @VCOYO_A_STATS: nested, enum vcoyo_stat
+ * @VCOYO_A_LISTEN_PORT: u16, the UDP port of the node's links
+ * @VCOYO_A_HELLO_INTERVAL: u32, milliseconds between hellos on each link
+ * @VCOYO_A_LINK_TIMEOUT: u32, milliseconds of silence before a link is down
+ * @VCOYO_A_LINK: nested, enum vcoyo_link_attr
  */
 enum vcoyo_attr {
 	VCOYO_A_UNSPEC,
@@ -101,6 +120,10 @@ enum vcoyo_attr {
 	VCOYO_A_ADDRESS,
 	VCOYO_A_FAMILY,
 	VCOYO_A_STATS,
+	VCOYO_A_LISTEN_PORT,
+	VCOYO_A_HELLO_INTERVAL,
+	VCOYO_A_LINK_TIMEOUT,
+	VCOYO_A_LINK,
 
 	__VCOYO_A_MAX,
 };
@@ -115,6 +138,14 @@ enum vcoyo_attr {
  * @VCOYO_STAT_DROP_NO_PORT: no socket bound to the destination port (or
  *	the bound socket is connected to another peer)
  * @VCOYO_STAT_DROP_RCVBUF: the receiving socket's buffer was full
+ * @VCOYO_STAT_HELLO_SENT: hellos sent on all links
+ * @VCOYO_STAT_HELLO_RECEIVED: hellos accepted from a configured neighbour
+ * @VCOYO_STAT_RX_TRUNCATED: packet shorter than its header said
+ * @VCOYO_STAT_RX_BAD_VERSION: packet of another protocol version
+ * @VCOYO_STAT_RX_UNKNOWN_TYPE: packet of a type this node does not know
+ * @VCOYO_STAT_RX_MALFORMED: a field of the packet has an impossible value
+ * @VCOYO_STAT_RX_UNKNOWN_ENDPOINT: packet from an address no link points to
+ * @VCOYO_STAT_RX_KEY_MISMATCH: hello with a key other than the expected one
  */
 enum vcoyo_stat {
 	VCOYO_STAT_UNSPEC,
@@ -123,10 +154,119 @@ enum vcoyo_stat {
 	VCOYO_STAT_DGRAM_DELIVERED,
 	VCOYO_STAT_DROP_NO_PORT,
 	VCOYO_STAT_DROP_RCVBUF,
+	VCOYO_STAT_HELLO_SENT,
+	VCOYO_STAT_HELLO_RECEIVED,
+	VCOYO_STAT_RX_TRUNCATED,
+	VCOYO_STAT_RX_BAD_VERSION,
+	VCOYO_STAT_RX_UNKNOWN_TYPE,
+	VCOYO_STAT_RX_MALFORMED,
+	VCOYO_STAT_RX_UNKNOWN_ENDPOINT,
+	VCOYO_STAT_RX_KEY_MISMATCH,
 
 	__VCOYO_STAT_MAX,
 };
 
 #define VCOYO_STAT_MAX (__VCOYO_STAT_MAX - 1)
+
+/**
+ * enum vcoyo_link_state - what a node knows of a link
+ * @VCOYO_LINK_DOWN: no hello heard within the link timeout
+ * @VCOYO_LINK_UP: hellos arrive from the expected neighbour
+ * @VCOYO_LINK_KEY_MISMATCH: hellos arrive, signed by another key than the
+ *	one configured: the link stays down
+ */
+enum vcoyo_link_state {
+	VCOYO_LINK_DOWN,
+	VCOYO_LINK_UP,
+	VCOYO_LINK_KEY_MISMATCH,
+};
+
+/**
+ * enum vcoyo_link_attr - attributes of a link, nested in VCOYO_A_LINK
+ * @VCOYO_LINK_A_PAD: padding for 64-bit alignment
+ * @VCOYO_LINK_A_ID: u32, the link's number on this node
+ * @VCOYO_LINK_A_ENDPOINT: binary, struct sockaddr_in or sockaddr_in6 of
+ *	the neighbour's UDP socket
+ * @VCOYO_LINK_A_PEER_KEY: binary, VCOYO_KEY_LEN: the public key the
+ *	neighbour must have (optional)
+ * @VCOYO_LINK_A_STATE: u8, enum vcoyo_link_state
+ * @VCOYO_LINK_A_REMOTE_KEY: binary, the public key in the last hello
+ * @VCOYO_LINK_A_REMOTE_ADDRESS: binary, VCOYO_ADDR_LEN: its address
+ * @VCOYO_LINK_A_RTT_US: u32, smoothed round-trip time in microseconds
+ * @VCOYO_LINK_A_TX_PACKETS: u64, packets sent on the link
+ * @VCOYO_LINK_A_TX_BYTES: u64, their UDP payload bytes
+ * @VCOYO_LINK_A_RX_PACKETS: u64, packets received on the link
+ * @VCOYO_LINK_A_RX_BYTES: u64, their UDP payload bytes
+ * @VCOYO_LINK_A_LAST_RX_MS: u32, milliseconds since the last hello
+ *	(absent if none was ever heard)
+ */
+enum vcoyo_link_attr {
+	VCOYO_LINK_A_UNSPEC,
+	VCOYO_LINK_A_PAD,
+	VCOYO_LINK_A_ID,
+	VCOYO_LINK_A_ENDPOINT,
+	VCOYO_LINK_A_PEER_KEY,
+	VCOYO_LINK_A_STATE,
+	VCOYO_LINK_A_REMOTE_KEY,
+	VCOYO_LINK_A_REMOTE_ADDRESS,
+	VCOYO_LINK_A_RTT_US,
+	VCOYO_LINK_A_TX_PACKETS,
+	VCOYO_LINK_A_TX_BYTES,
+	VCOYO_LINK_A_RX_PACKETS,
+	VCOYO_LINK_A_RX_BYTES,
+	VCOYO_LINK_A_LAST_RX_MS,
+
+	__VCOYO_LINK_A_MAX,
+};
+
+#define VCOYO_LINK_A_MAX (__VCOYO_LINK_A_MAX - 1)
+
+/* Link defaults, changed with VCOYO_CMD_NODE_SET. */
+#define VCOYO_DEFAULT_PORT		4477
+#define VCOYO_DEFAULT_HELLO_MS		1000
+#define VCOYO_DEFAULT_LINK_TIMEOUT_MS	3500
+
+/*
+ * Wire format between neighbours (Documentation/wire.rst): the payload of a
+ * UDP datagram, every field in network byte order.  Every packet starts
+ * with struct vcoyo_hdr.
+ */
+#define VCOYO_WIRE_VERSION	1
+
+enum vcoyo_msg_type {
+	VCOYO_MSG_HELLO = 1,
+};
+
+/**
+ * struct vcoyo_hdr - the header of every packet
+ * @version: VCOYO_WIRE_VERSION; a packet of another version is dropped
+ * @type: enum vcoyo_msg_type
+ * @reserved: zero when sent, ignored when received
+ */
+struct vcoyo_hdr {
+	__u8	version;
+	__u8	type;
+	__be16	reserved;
+};
+
+/**
+ * struct vcoyo_hello - link keepalive, and who is at the far end
+ * @hdr: type VCOYO_MSG_HELLO
+ * @reserved: zero when sent, ignored when received
+ * @public_key: the sender's public key; its address is SHA-512 of it
+ * @tx_ns: the sender's clock when sending, in nanoseconds
+ * @echo_ns: the last @tx_ns the sender heard from this neighbour, plus the
+ *	time it held it; zero if it has heard none.  The receiver's round-trip
+ *	time is its clock minus @echo_ns.
+ *
+ * 56 bytes, no implicit padding.
+ */
+struct vcoyo_hello {
+	struct vcoyo_hdr	hdr;
+	__be32			reserved;
+	__u8			public_key[VCOYO_KEY_LEN];
+	__be64			tx_ns;
+	__be64			echo_ns;
+};
 
 #endif /* _UAPI_LINUX_VCOYO_H */
