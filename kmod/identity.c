@@ -25,6 +25,13 @@ void vcoyo_identity_exit(void)
 	crypto_free_shash(vcoyo_sha512);
 }
 
+/* A node's address is SHA-512 of its public key; any context. */
+int vcoyo_addr_of_key(const u8 *public_key, struct vcoyo_addr *addr)
+{
+	return crypto_shash_tfm_digest(vcoyo_sha512, public_key, VCOYO_KEY_LEN,
+				       addr->bytes);
+}
+
 static struct vcoyo_identity *vcoyo_identity_derive(const u8 *private_key,
 						    struct netlink_ext_ack *extack)
 {
@@ -47,8 +54,7 @@ static struct vcoyo_identity *vcoyo_identity_derive(const u8 *private_key,
 		err = -EINVAL;
 		goto err;
 	}
-	err = crypto_shash_tfm_digest(vcoyo_sha512, id->public_key,
-				      sizeof(id->public_key), id->addr.bytes);
+	err = vcoyo_addr_of_key(id->public_key, &id->addr);
 	if (err)
 		goto err;
 	memzero_explicit(secret, sizeof(secret));
@@ -123,4 +129,17 @@ void vcoyo_local_addr(struct vcoyo_net *vn, struct vcoyo_addr *addr)
 	else
 		memset(addr, 0, sizeof(*addr));
 	rcu_read_unlock();
+}
+
+/* The node's public key, for hellos; false while no identity is set. */
+bool vcoyo_local_public_key(struct vcoyo_net *vn, u8 *key)
+{
+	const struct vcoyo_identity *id;
+
+	rcu_read_lock();
+	id = rcu_dereference(vn->identity);
+	if (id)
+		memcpy(key, id->public_key, VCOYO_KEY_LEN);
+	rcu_read_unlock();
+	return id;
 }

@@ -6,6 +6,7 @@
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include "vcoyo.h"
 
 /*
@@ -17,6 +18,39 @@ static const struct nla_policy vcoyo_id_set_policy[VCOYO_A_MAX + 1] = {
 };
 
 static const struct nla_policy vcoyo_no_attr_policy[VCOYO_A_MAX + 1] = {
+};
+
+/* Not const: 6.1's struct nla_policy points to a mutable range. */
+static struct netlink_range_validation vcoyo_hello_range = {
+	.min = 10, .max = 60000,
+};
+
+static struct netlink_range_validation vcoyo_timeout_range = {
+	.min = 50, .max = 600000,
+};
+
+static const struct nla_policy vcoyo_node_set_policy[VCOYO_A_MAX + 1] = {
+	[VCOYO_A_LISTEN_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[VCOYO_A_HELLO_INTERVAL] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_hello_range),
+	[VCOYO_A_LINK_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_timeout_range),
+};
+
+/* The endpoint is a sockaddr_in or a sockaddr_in6: checked in the handler. */
+static const struct nla_policy vcoyo_link_add_nest[VCOYO_LINK_A_MAX + 1] = {
+	[VCOYO_LINK_A_ENDPOINT] = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
+	[VCOYO_LINK_A_PEER_KEY] = NLA_POLICY_EXACT_LEN(VCOYO_KEY_LEN),
+};
+
+static const struct nla_policy vcoyo_link_add_policy[VCOYO_A_MAX + 1] = {
+	[VCOYO_A_LINK] = NLA_POLICY_NESTED(vcoyo_link_add_nest),
+};
+
+static const struct nla_policy vcoyo_link_del_nest[VCOYO_LINK_A_MAX + 1] = {
+	[VCOYO_LINK_A_ID] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy vcoyo_link_del_policy[VCOYO_A_MAX + 1] = {
+	[VCOYO_A_LINK] = NLA_POLICY_NESTED(vcoyo_link_del_nest),
 };
 
 enum vcoyo_mcgrp {
@@ -93,6 +127,15 @@ static int vcoyo_genl_reply(struct genl_info *info,
 	return genlmsg_reply(skb, info);
 }
 
+static int vcoyo_fill_node(struct sk_buff *skb, struct vcoyo_net *vn)
+{
+	if (nla_put_u16(skb, VCOYO_A_LISTEN_PORT, READ_ONCE(vn->listen_port)) ||
+	    nla_put_u32(skb, VCOYO_A_HELLO_INTERVAL, READ_ONCE(vn->hello_ms)) ||
+	    nla_put_u32(skb, VCOYO_A_LINK_TIMEOUT, READ_ONCE(vn->link_timeout_ms)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int vcoyo_nl_id_get(struct sk_buff *skb, struct genl_info *info)
 {
 	return vcoyo_genl_reply(info, vcoyo_fill_identity);
@@ -116,6 +159,171 @@ static int vcoyo_nl_id_set(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		vcoyo_genl_notify_identity(net);
 	return err;
+}
+
+static int vcoyo_nl_node_get(struct sk_buff *skb, struct genl_info *info)
+{
+	return vcoyo_genl_reply(info, vcoyo_fill_node);
+}
+
+static int vcoyo_nl_node_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	u32 hello, timeout;
+	int err = 0;
+
+	mutex_lock(&vn->conf_lock);
+	hello = tb[VCOYO_A_HELLO_INTERVAL] ? nla_get_u32(tb[VCOYO_A_HELLO_INTERVAL]) : vn->hello_ms;
+	timeout = tb[VCOYO_A_LINK_TIMEOUT] ? nla_get_u32(tb[VCOYO_A_LINK_TIMEOUT]) :
+		  vn->link_timeout_ms;
+	if (timeout <= hello) {
+		NL_SET_ERR_MSG(info->extack, "the link timeout must exceed the hello interval");
+		err = -EINVAL;
+		goto out;
+	}
+	if (tb[VCOYO_A_LISTEN_PORT] && vn->udp &&
+	    nla_get_u16(tb[VCOYO_A_LISTEN_PORT]) != vn->listen_port) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VCOYO_A_LISTEN_PORT],
+				    "the port is in use by links: delete them first");
+		err = -EBUSY;
+		goto out;
+	}
+	if (tb[VCOYO_A_LISTEN_PORT])
+		WRITE_ONCE(vn->listen_port, nla_get_u16(tb[VCOYO_A_LISTEN_PORT]));
+	WRITE_ONCE(vn->hello_ms, hello);
+	WRITE_ONCE(vn->link_timeout_ms, timeout);
+	vcoyo_links_reschedule(vn);
+out:
+	mutex_unlock(&vn->conf_lock);
+	return err;
+}
+
+/* A link endpoint from userspace, as the v4-mapped sockaddr_in6 links keep. */
+static int vcoyo_nl_endpoint(const struct nlattr *attr, struct sockaddr_in6 *ep,
+			     struct netlink_ext_ack *extack)
+{
+	const struct sockaddr_in6 *sin6 = nla_data(attr);
+	const struct sockaddr_in *sin = nla_data(attr);
+
+	memset(ep, 0, sizeof(*ep));
+	ep->sin6_family = AF_INET6;
+	if (nla_len(attr) == sizeof(*sin) && sin->sin_family == AF_INET) {
+		ep->sin6_port = sin->sin_port;
+		ipv6_addr_set_v4mapped(sin->sin_addr.s_addr, &ep->sin6_addr);
+	} else if (nla_len(attr) == sizeof(*sin6) && sin6->sin6_family == AF_INET6) {
+		ep->sin6_port = sin6->sin6_port;
+		ep->sin6_addr = sin6->sin6_addr;
+		ep->sin6_scope_id = sin6->sin6_scope_id;
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint is not a sockaddr_in or sockaddr_in6");
+		return -EINVAL;
+	}
+	if (!ep->sin6_port || ipv6_addr_any(&ep->sin6_addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint needs an address and a port");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int vcoyo_nl_link_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(genl_info_net(info));
+	struct nlattr *tb[VCOYO_LINK_A_MAX + 1];
+	struct sockaddr_in6 ep;
+	struct sk_buff *reply;
+	struct nlattr *nest;
+	void *hdr;
+	u32 id;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, VCOYO_A_LINK))
+		return -EINVAL;
+	err = nla_parse_nested(tb, VCOYO_LINK_A_MAX, info->attrs[VCOYO_A_LINK],
+			       vcoyo_link_add_nest, info->extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[VCOYO_A_LINK], tb,
+			      VCOYO_LINK_A_ENDPOINT))
+		return -EINVAL;
+	err = vcoyo_nl_endpoint(tb[VCOYO_LINK_A_ENDPOINT], &ep, info->extack);
+	if (err)
+		return err;
+
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+	err = vcoyo_link_add(vn, &ep, tb[VCOYO_LINK_A_PEER_KEY] ?
+			     nla_data(tb[VCOYO_LINK_A_PEER_KEY]) : NULL, &id, info->extack);
+	if (err)
+		goto err_free;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(reply, info, &vcoyo_genl_family, 0, VCOYO_CMD_LINK_ADD);
+	if (!hdr)
+		goto err_free;
+	nest = nla_nest_start(reply, VCOYO_A_LINK);
+	if (!nest || nla_put_u32(reply, VCOYO_LINK_A_ID, id))
+		goto err_free;
+	nla_nest_end(reply, nest);
+	genlmsg_end(reply, hdr);
+	return genlmsg_reply(reply, info);
+
+err_free:
+	nlmsg_free(reply);
+	return err;
+}
+
+static int vcoyo_nl_link_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(genl_info_net(info));
+	struct nlattr *tb[VCOYO_LINK_A_MAX + 1];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, VCOYO_A_LINK))
+		return -EINVAL;
+	err = nla_parse_nested(tb, VCOYO_LINK_A_MAX, info->attrs[VCOYO_A_LINK],
+			       vcoyo_link_del_nest, info->extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[VCOYO_A_LINK], tb, VCOYO_LINK_A_ID))
+		return -EINVAL;
+	err = vcoyo_link_del(vn, nla_get_u32(tb[VCOYO_LINK_A_ID]));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VCOYO_LINK_A_ID], "no such link");
+	return err;
+}
+
+/*
+ * One message per link.  cb->args[0] counts the links already sent; a
+ * change to the list between two parts of the dump is flagged with
+ * NLM_F_DUMP_INTR so that userspace can start again.
+ */
+static int vcoyo_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(sock_net(skb->sk));
+	struct vcoyo_link *link;
+	long i = 0;
+	void *hdr;
+
+	rcu_read_lock();
+	cb->seq = READ_ONCE(vn->links_seq);
+	list_for_each_entry_rcu(link, &vn->links, node) {
+		if (i++ < cb->args[0])
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &vcoyo_genl_family, NLM_F_MULTI, VCOYO_CMD_LINK_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (vcoyo_link_fill(skb, link)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = i;
+	}
+	rcu_read_unlock();
+	return skb->len;
 }
 
 void vcoyo_genl_notify_identity(struct net *net)
@@ -147,6 +355,39 @@ static const struct genl_ops vcoyo_genl_ops[] = {
 	{
 		.cmd = VCOYO_CMD_STATS_GET,
 		.doit = vcoyo_nl_stats_get,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
+	},
+	{
+		.cmd = VCOYO_CMD_NODE_GET,
+		.doit = vcoyo_nl_node_get,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
+	},
+	{
+		.cmd = VCOYO_CMD_NODE_SET,
+		.doit = vcoyo_nl_node_set,
+		.policy = vcoyo_node_set_policy,
+		.maxattr = VCOYO_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VCOYO_CMD_LINK_ADD,
+		.doit = vcoyo_nl_link_add,
+		.policy = vcoyo_link_add_policy,
+		.maxattr = VCOYO_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VCOYO_CMD_LINK_DEL,
+		.doit = vcoyo_nl_link_del,
+		.policy = vcoyo_link_del_policy,
+		.maxattr = VCOYO_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VCOYO_CMD_LINK_GET,
+		.dumpit = vcoyo_nl_link_dump,
 		.policy = vcoyo_no_attr_policy,
 		.maxattr = VCOYO_A_MAX,
 	},

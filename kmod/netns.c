@@ -32,20 +32,24 @@ static int __net_init vcoyo_net_init(struct net *net)
 	vn->stats = alloc_percpu(struct vcoyo_stats);
 	if (!vn->stats)
 		return -ENOMEM;
+	vn->net = net;
 	mutex_init(&vn->conf_lock);
 	xa_init_flags(&vn->ports, XA_FLAGS_ALLOC);
+	vcoyo_links_init(vn);
 	vn->next_port = VCOYO_PORT_EPHEMERAL_MIN;
 	return 0;
 }
 
 /*
  * Every user socket holds a reference on its namespace, so by the time a
- * namespace is dismantled no AF_VCOYO socket is left in it.
+ * namespace is dismantled no AF_VCOYO socket is left in it.  The links' UDP
+ * socket is a kernel socket, which holds none: it is closed here.
  */
 static void __net_exit vcoyo_net_exit(struct net *net)
 {
 	struct vcoyo_net *vn = vcoyo_pernet(net);
 
+	vcoyo_links_exit(vn);
 	WARN_ON_ONCE(!xa_empty(&vn->ports));
 	xa_destroy(&vn->ports);
 	vcoyo_identity_clear(vn);

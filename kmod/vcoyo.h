@@ -6,7 +6,9 @@
 #ifndef _VCOYO_H
 #define _VCOYO_H
 
+#include <linux/in6.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/percpu.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
@@ -28,14 +30,50 @@ struct vcoyo_identity {
 	struct vcoyo_addr addr;
 };
 
+/* What the hellos of a link have told; under vcoyo_link.lock. */
+struct vcoyo_link_seen {
+	enum vcoyo_link_state state;
+	bool heard;			/* a hello arrived at least once */
+	u8 remote_key[VCOYO_KEY_LEN];
+	struct vcoyo_addr remote_addr;
+	u64 last_rx_ns;			/* when the last hello arrived */
+	u64 peer_tx_ns;			/* its tx_ns, to echo back */
+	u64 srtt_ns;
+};
+
+/* A link to a neighbour, over the node's UDP socket. */
+struct vcoyo_link {
+	struct list_head node;		/* in vcoyo_net.links, RCU */
+	struct rcu_head rcu;
+	u32 id;
+	struct sockaddr_in6 endpoint;	/* IPv4 as v4-mapped */
+	bool has_peer_key;
+	u8 peer_key[VCOYO_KEY_LEN];	/* the key the neighbour must have */
+
+	spinlock_t lock;		/* protects seen */
+	struct vcoyo_link_seen seen;
+
+	atomic64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+};
+
 /* One IPvCoyo node: the state of one network namespace. */
 struct vcoyo_net {
+	struct net *net;
 	struct mutex conf_lock;		/* serialises configuration changes */
 	u8 private_key[VCOYO_KEY_LEN];	/* under conf_lock */
 	struct vcoyo_identity __rcu *identity;
 	struct xarray ports;		/* port -> struct vcoyo_sock */
 	u32 next_port;			/* cursor of the ephemeral range */
 	struct vcoyo_stats __percpu *stats;
+
+	/* Links; changed under conf_lock, read under RCU. */
+	struct list_head links;
+	u32 next_link_id;
+	u32 links_seq;			/* bumped on every change, for dumps */
+	struct socket *udp;		/* open while links exist */
+	u16 listen_port;
+	u32 hello_ms, link_timeout_ms;
+	struct delayed_work hello_work;
 };
 
 /* The socket of AF_VCOYO. */
@@ -77,11 +115,30 @@ void vcoyo_identity_clear(struct vcoyo_net *vn);
 bool vcoyo_addr_is_any(const struct vcoyo_addr *addr);
 bool vcoyo_addr_is_local(struct vcoyo_net *vn, const struct vcoyo_addr *addr);
 void vcoyo_local_addr(struct vcoyo_net *vn, struct vcoyo_addr *addr);
+bool vcoyo_local_public_key(struct vcoyo_net *vn, u8 *key);
+int vcoyo_addr_of_key(const u8 *public_key, struct vcoyo_addr *addr);
 
 /* netlink.c */
 int vcoyo_genl_init(void);
 void vcoyo_genl_exit(void);
 void vcoyo_genl_notify_identity(struct net *net);
+
+/* udp.c */
+int vcoyo_udp_open(struct vcoyo_net *vn);
+void vcoyo_udp_close(struct vcoyo_net *vn);
+int vcoyo_udp_send(struct vcoyo_net *vn, const struct sockaddr_in6 *to,
+		   const void *data, size_t len);
+
+/* link.c */
+void vcoyo_links_init(struct vcoyo_net *vn);
+void vcoyo_links_exit(struct vcoyo_net *vn);
+int vcoyo_link_add(struct vcoyo_net *vn, const struct sockaddr_in6 *endpoint,
+		   const u8 *peer_key, u32 *id, struct netlink_ext_ack *extack);
+int vcoyo_link_del(struct vcoyo_net *vn, u32 id);
+void vcoyo_link_rcv_hello(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+			  struct sk_buff *skb);
+void vcoyo_links_reschedule(struct vcoyo_net *vn);
+int vcoyo_link_fill(struct sk_buff *skb, struct vcoyo_link *link);
 
 /* ports.c */
 int vcoyo_port_bind(struct vcoyo_net *vn, struct vcoyo_sock *vs, u16 port);

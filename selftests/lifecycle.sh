@@ -88,6 +88,30 @@ check_fails "rmmod refused while the deleted namespace keeps a socket" "in use|b
 kill "$holder"
 wait "$holder" 2>/dev/null
 
+# Two linked nodes deleted while their links are up: the namespace exit
+# closes the UDP socket and frees the links.
+node_add la
+node_add lb
+$IP link add lva netns la type veth peer name lvb netns lb
+$IP -n la addr add 10.9.0.1/24 dev lva && $IP -n la link set lva up
+$IP -n lb addr add 10.9.0.2/24 dev lvb && $IP -n lb link set lvb up
+vcoyo-nl genkey >/tmp/k2
+on la vcoyo-nl id set private-key /tmp/k
+on lb vcoyo-nl id set private-key /tmp/k2
+check "links added on both nodes" sh -c \
+	"$IP netns exec la vcoyo-nl link add 10.9.0.2:4477 && $IP netns exec lb vcoyo-nl link add 10.9.0.1:4477"
+links_up()
+{
+	n=0
+	until on la vcoyo-nl link show | grep -q 'state: up'; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || return 1
+		usleep 100000
+	done
+}
+check "the link comes up" links_up
+check "linked namespaces are deleted" sh -c "$IP netns del la && $IP netns del lb"
+
 for n in 1 2 3 4 5; do
 	node_add "many$n"
 	on "many$n" vcoyo-nl id set private-key /tmp/k

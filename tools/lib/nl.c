@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The generic netlink client of vcoyo's family, on libmnl; see nl.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,26 @@ static const struct nl_policy vcoyo_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_ADDRESS] = { MNL_TYPE_BINARY, VCOYO_ADDR_LEN },
 	[VCOYO_A_FAMILY] = { MNL_TYPE_U16 },
 	[VCOYO_A_STATS] = { MNL_TYPE_NESTED },
+	[VCOYO_A_LISTEN_PORT] = { MNL_TYPE_U16 },
+	[VCOYO_A_HELLO_INTERVAL] = { MNL_TYPE_U32 },
+	[VCOYO_A_LINK_TIMEOUT] = { MNL_TYPE_U32 },
+	[VCOYO_A_LINK] = { MNL_TYPE_NESTED },
+};
+
+/* The same inside VCOYO_A_LINK.  The endpoint's length depends on its family. */
+static const struct nl_policy vcoyo_link_policy[VCOYO_LINK_A_MAX + 1] = {
+	[VCOYO_LINK_A_ID] = { MNL_TYPE_U32 },
+	[VCOYO_LINK_A_ENDPOINT] = { MNL_TYPE_BINARY },
+	[VCOYO_LINK_A_PEER_KEY] = { MNL_TYPE_BINARY, VCOYO_KEY_LEN },
+	[VCOYO_LINK_A_STATE] = { MNL_TYPE_U8 },
+	[VCOYO_LINK_A_REMOTE_KEY] = { MNL_TYPE_BINARY, VCOYO_KEY_LEN },
+	[VCOYO_LINK_A_REMOTE_ADDRESS] = { MNL_TYPE_BINARY, VCOYO_ADDR_LEN },
+	[VCOYO_LINK_A_RTT_US] = { MNL_TYPE_U32 },
+	[VCOYO_LINK_A_TX_PACKETS] = { MNL_TYPE_U64 },
+	[VCOYO_LINK_A_TX_BYTES] = { MNL_TYPE_U64 },
+	[VCOYO_LINK_A_RX_PACKETS] = { MNL_TYPE_U64 },
+	[VCOYO_LINK_A_RX_BYTES] = { MNL_TYPE_U64 },
+	[VCOYO_LINK_A_LAST_RX_MS] = { MNL_TYPE_U32 },
 };
 
 /* For "missing required attribute" messages. */
@@ -51,6 +72,17 @@ static const char *const vcoyo_attr_names[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_ADDRESS] = "address",
 	[VCOYO_A_FAMILY] = "family",
 	[VCOYO_A_STATS] = "stats",
+	[VCOYO_A_LISTEN_PORT] = "listen port",
+	[VCOYO_A_HELLO_INTERVAL] = "hello interval",
+	[VCOYO_A_LINK_TIMEOUT] = "link timeout",
+	[VCOYO_A_LINK] = "link",
+};
+
+/* The same inside VCOYO_A_LINK, the one nest requests carry. */
+static const char *const vcoyo_link_attr_names[VCOYO_LINK_A_MAX + 1] = {
+	[VCOYO_LINK_A_ID] = "link id",
+	[VCOYO_LINK_A_ENDPOINT] = "endpoint",
+	[VCOYO_LINK_A_PEER_KEY] = "peer key",
 };
 
 static const struct nl_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
@@ -123,32 +155,67 @@ static int nl_parse_nested(const struct nlattr *nest, const struct nl_policy *po
 	return 0;
 }
 
+/* What an extended ACK said. */
+struct nl_extack {
+	struct vcoyo_nl *nl;
+	bool has_msg;
+	bool has_miss_type;
+	bool has_miss_nest;	/* the missing attribute is inside VCOYO_A_LINK */
+	uint32_t miss_type;
+};
+
 /* NLMSGERR_ATTR_MISS_TYPE comes without a message: say it in words. */
-static void nl_extack_missing(struct vcoyo_nl *nl, uint32_t type)
+static void nl_extack_missing(struct vcoyo_nl *nl, uint32_t type, bool nested)
 {
-	if (type <= VCOYO_A_MAX && vcoyo_attr_names[type])
-		snprintf(nl->extack, sizeof(nl->extack), "missing required attribute: %s",
-			 vcoyo_attr_names[type]);
+	const char *name = NULL;
+
+	if (nested && type <= VCOYO_LINK_A_MAX)
+		name = vcoyo_link_attr_names[type];
+	else if (!nested && type <= VCOYO_A_MAX)
+		name = vcoyo_attr_names[type];
+	if (name)
+		snprintf(nl->extack, sizeof(nl->extack), "missing required attribute: %s", name);
 	else
-		snprintf(nl->extack, sizeof(nl->extack), "missing required attribute %u", type);
+		snprintf(nl->extack, sizeof(nl->extack), "missing required attribute %u%s",
+			 type, nested ? " of the link" : "");
 }
 
 static int nl_extack_attr_cb(const struct nlattr *attr, void *data)
 {
-	struct vcoyo_nl *nl = data;
+	struct nl_extack *x = data;
 
 	switch (mnl_attr_get_type(attr)) {
 	case NLMSGERR_ATTR_MSG:
-		if (!mnl_attr_validate(attr, MNL_TYPE_NUL_STRING))
-			snprintf(nl->extack, sizeof(nl->extack), "%s", mnl_attr_get_str(attr));
+		if (!mnl_attr_validate(attr, MNL_TYPE_NUL_STRING)) {
+			snprintf(x->nl->extack, sizeof(x->nl->extack), "%s",
+				 mnl_attr_get_str(attr));
+			x->has_msg = true;
+		}
 		break;
 	case NLMSGERR_ATTR_MISS_TYPE:
-		/* A message, if the kernel also gave one, says more. */
-		if (!nl->extack[0] && !mnl_attr_validate(attr, MNL_TYPE_U32))
-			nl_extack_missing(nl, mnl_attr_get_u32(attr));
+		if (!mnl_attr_validate(attr, MNL_TYPE_U32)) {
+			x->miss_type = mnl_attr_get_u32(attr);
+			x->has_miss_type = true;
+		}
+		break;
+	case NLMSGERR_ATTR_MISS_NEST:
+		x->has_miss_nest = true;
 		break;
 	}
 	return MNL_CB_OK;
+}
+
+/* Extended ACK TLVs from offset off of nlh's payload. */
+static void nl_extack_tlvs(struct vcoyo_nl *nl, const struct nlmsghdr *nlh, size_t off)
+{
+	struct nl_extack x = { .nl = nl };
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= mnl_nlmsg_get_payload_len(nlh))
+		return;
+	mnl_attr_parse(nlh, off, nl_extack_attr_cb, &x);
+	/* A message, if the kernel also gave one, says more. */
+	if (!x.has_msg && x.has_miss_type)
+		nl_extack_missing(nl, x.miss_type, x.has_miss_nest);
 }
 
 /* The extended ACK TLVs follow the nlmsgerr and, unless capped, our request. */
@@ -157,13 +224,9 @@ static void nl_extack_parse(struct vcoyo_nl *nl, const struct nlmsghdr *nlh,
 {
 	size_t off = sizeof(*e);
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len > sizeof(e->msg))
 		off += e->msg.nlmsg_len - sizeof(e->msg);
-	if (off >= mnl_nlmsg_get_payload_len(nlh))
-		return;
-	mnl_attr_parse(nlh, off, nl_extack_attr_cb, nl);
+	nl_extack_tlvs(nl, nlh, off);
 }
 
 /* NLMSG_ERROR: an ACK (error 0) ends the transaction, an error fails it. */
@@ -184,11 +247,28 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * NLMSG_NOOP and NLMSG_DONE keep libmnl's defaults (ignore, stop).  Not const:
- * mnl_cb_run2() takes a plain pointer.
+ * NLMSG_DONE ends a dump; its payload is the error that stopped the dump (0
+ * when it completed), then, if the kernel had more to say, its extended ACK.
  */
-static mnl_cb_t nl_ctl_cbs[NLMSG_ERROR + 1] = {
+static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_call *call = data;
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(err))
+		return MNL_CB_STOP;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	nl_extack_tlvs(call->nl, nlh, sizeof(err));
+	if (!err)
+		return MNL_CB_STOP;
+	errno = err < 0 ? -err : err;
+	return MNL_CB_ERROR;
+}
+
+/* NLMSG_NOOP keeps libmnl's default (ignore).  Not const: mnl_cb_run2() takes a plain pointer. */
+static mnl_cb_t nl_ctl_cbs[NLMSG_DONE + 1] = {
 	[NLMSG_ERROR] = nl_error_cb,
+	[NLMSG_DONE] = nl_done_cb,
 };
 
 /* A failing reply must not end the loop early: the ACK would be left queued. */
@@ -224,13 +304,13 @@ static int nl_run(struct vcoyo_nl *nl, struct nl_call *call, unsigned int seq)
 }
 
 static struct nlmsghdr *nl_msg_start(struct vcoyo_nl *nl, uint16_t family, uint8_t cmd,
-				     uint8_t version)
+				     uint8_t version, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
 	struct genlmsghdr *genl;
 
 	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = ++nl->seq;
 	/* A new transaction: the last one's explanation no longer applies. */
 	nl->extack[0] = '\0';
@@ -299,7 +379,7 @@ static int ctrl_parse(const struct nlmsghdr *nlh, struct nl_call *call)
 
 static int nl_family_resolve(struct vcoyo_nl *nl)
 {
-	struct nlmsghdr *nlh = nl_msg_start(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	struct nlmsghdr *nlh = nl_msg_start(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
 	struct nl_call call = { .nl = nl, .parse = ctrl_parse };
 
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, VCOYO_GENL_NAME);
@@ -380,10 +460,14 @@ static int vcoyo_parse(const struct nlmsghdr *nlh, struct nl_call *call)
 	return call->cb ? call->cb(&msg, call->arg) : 0;
 }
 
-int vcoyo_nl_request(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *put_arg,
-		     vcoyo_nl_msg_t cb, void *cb_arg)
+/*
+ * A request, or with NLM_F_DUMP a dump: the kernel answers a dump with its
+ * messages and NLMSG_DONE instead of an ACK (unless it refuses the request).
+ */
+static int nl_request(struct vcoyo_nl *nl, uint8_t cmd, uint16_t flags, vcoyo_nl_put_t put,
+		      void *put_arg, vcoyo_nl_msg_t cb, void *cb_arg)
 {
-	struct nlmsghdr *nlh = nl_msg_start(nl, nl->family, cmd, VCOYO_GENL_VERSION);
+	struct nlmsghdr *nlh = nl_msg_start(nl, nl->family, cmd, VCOYO_GENL_VERSION, flags);
 	struct nl_call call = { .nl = nl, .parse = vcoyo_parse, .cb = cb, .arg = cb_arg };
 
 	if (put && put(nlh, sizeof(nl->buf), put_arg)) {
@@ -391,6 +475,27 @@ int vcoyo_nl_request(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void 
 		return -1;
 	}
 	return nl_transact(nl, nlh, &call);
+}
+
+int vcoyo_nl_request(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *put_arg,
+		     vcoyo_nl_msg_t cb, void *cb_arg)
+{
+	return nl_request(nl, cmd, 0, put, put_arg, cb, cb_arg);
+}
+
+int vcoyo_nl_dump(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *put_arg,
+		  vcoyo_nl_msg_t cb, void *cb_arg)
+{
+	return nl_request(nl, cmd, NLM_F_DUMP, put, put_arg, cb, cb_arg);
+}
+
+int vcoyo_nl_parse_link(const struct nlattr *nest, const struct nlattr *tb[VCOYO_LINK_A_MAX + 1])
+{
+	if (nl_parse_nested(nest, vcoyo_link_policy, VCOYO_LINK_A_MAX, tb)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
 }
 
 struct nl_attrs {

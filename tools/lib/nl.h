@@ -59,6 +59,21 @@ int vcoyo_nl_request(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void 
 int vcoyo_nl_request_attrs(struct vcoyo_nl *nl, uint8_t cmd, const struct vcoyo_nl_attr *attrs,
 			   size_t n_attrs, vcoyo_nl_msg_t cb, void *cb_arg);
 /*
+ * A dump (NLM_F_DUMP): cmd, then each message of the dump to cb, until the
+ * kernel's NLMSG_DONE.  0, or -1 with errno set: a refused request, an error
+ * the kernel reported at the end of the dump (vcoyo_nl_extack() may say why),
+ * or EINTR if the dump was interrupted by a change (NLM_F_DUMP_INTR).
+ */
+int vcoyo_nl_dump(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *put_arg,
+		  vcoyo_nl_msg_t cb, void *cb_arg);
+
+/*
+ * The attributes of a VCOYO_A_LINK nest by type (enum vcoyo_link_attr),
+ * checked against the uapi as the top-level ones are; newer ones are left
+ * out.  0, or -1 with errno EPROTO.
+ */
+int vcoyo_nl_parse_link(const struct nlattr *nest, const struct nlattr *tb[VCOYO_LINK_A_MAX + 1]);
+/*
  * The kernel's explanation in the ACK of the last request: its message, or
  * which required attribute was missing.  NULL if it gave none.  On success it
  * is a warning.
