@@ -260,15 +260,19 @@ check "id show as nobody works" same "public key" \
 check "identity unchanged by nobody" shows_key a "$k3"
 
 # Counters, by name.
-# stats_named NODE: `vcoyo-nl stats` prints every counter of the uapi, by name.
+# Every counter of enum vcoyo_stat, in its order.
+STATS="dgram_sent dgram_delivered drop_no_port drop_rcvbuf hello_sent hello_received
+rx_truncated rx_bad_version rx_unknown_type rx_malformed rx_unknown_endpoint rx_key_mismatch"
+
+# stats_named NODE: `vcoyo-nl stats` prints every counter of the uapi, by
+# name, in order, and nothing else.
 stats_named()
 {
 	out=$(on "$1" vcoyo-nl stats) || return 1
 	echo "$out"
-	for s in dgram_sent dgram_delivered drop_no_port drop_rcvbuf; do
-		echo "$out" | grep -Eqx "$s: [0-9]+" || return 1
-	done
-	[ "$(echo "$out" | wc -l)" -eq 4 ]
+	# One word per counter: the splitting is the point.
+	# shellcheck disable=SC2086
+	same "counters" "$(echo "$out" | sed 's/: [0-9][0-9]*$//' | tr '\n' ' ')" "$(printf '%s ' $STATS)"
 }
 
 # stats_json NODE: `vcoyo-nl -j stats` prints them as one JSON object.
@@ -276,8 +280,11 @@ stats_json()
 {
 	out=$(on "$1" vcoyo-nl -j stats) || return 1
 	echo "$out"
-	echo "$out" | grep -Eqx '\{"dgram_sent": [0-9]+, "dgram_delivered": [0-9]+, '\
-'"drop_no_port": [0-9]+, "drop_rcvbuf": [0-9]+\}'
+	want=
+	for s in $STATS; do
+		want="$want${want:+, }\"$s\": [0-9]+"
+	done
+	echo "$out" | grep -Eqx "\\{$want\\}"
 }
 check "stats: every counter, by name" stats_named a
 check "stats -j: one object of counters" stats_json a
