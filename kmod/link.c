@@ -37,7 +37,8 @@ static struct vcoyo_link *vcoyo_link_by_endpoint(struct vcoyo_net *vn,
 	list_for_each_entry_rcu(link, &vn->links, node,
 				lockdep_is_held(&vn->conf_lock))
 		if (link->endpoint.sin6_port == ep->sin6_port &&
-		    ipv6_addr_equal(&link->endpoint.sin6_addr, &ep->sin6_addr))
+		    ipv6_addr_equal(&link->endpoint.sin6_addr, &ep->sin6_addr) &&
+		    link->endpoint.sin6_scope_id == ep->sin6_scope_id)
 			return link;
 	return NULL;
 }
@@ -93,6 +94,17 @@ err_unlock:
 	return err;
 }
 
+/* Under conf_lock. */
+bool vcoyo_link_exists(struct vcoyo_net *vn, u32 id)
+{
+	struct vcoyo_link *link;
+
+	list_for_each_entry(link, &vn->links, node)
+		if (link->id == id)
+			return true;
+	return false;
+}
+
 int vcoyo_link_del(struct vcoyo_net *vn, u32 id)
 {
 	struct vcoyo_link *link;
@@ -101,6 +113,7 @@ int vcoyo_link_del(struct vcoyo_net *vn, u32 id)
 	mutex_lock(&vn->conf_lock);
 	list_for_each_entry(link, &vn->links, node) {
 		if (link->id == id) {
+			vcoyo_routes_flush_link(vn, id);
 			vcoyo_link_unlink(vn, link);
 			err = 0;
 			break;
@@ -113,8 +126,9 @@ int vcoyo_link_del(struct vcoyo_net *vn, u32 id)
 	return err;
 }
 
-static void vcoyo_link_send_hello(struct vcoyo_net *vn, struct vcoyo_link *link,
-				  struct vcoyo_hello *hello, u64 now)
+/* Every hello interval, for each link: expire it, and say hello if we can. */
+static void vcoyo_link_tick(struct vcoyo_net *vn, struct vcoyo_link *link,
+			    struct vcoyo_hello *hello, u64 now)
 {
 	u64 echo = 0;
 
@@ -127,6 +141,9 @@ static void vcoyo_link_send_hello(struct vcoyo_net *vn, struct vcoyo_link *link,
 		link->seen.state = VCOYO_LINK_DOWN;
 	spin_unlock_bh(&link->lock);
 
+	/* A node without an identity cannot say who it is: it stays silent. */
+	if (!hello)
+		return;
 	hello->tx_ns = cpu_to_be64(now);
 	hello->echo_ns = cpu_to_be64(echo);
 	if (vcoyo_udp_send(vn, &link->endpoint, hello, sizeof(*hello)) < 0)
@@ -145,13 +162,12 @@ static void vcoyo_hello_work(struct work_struct *work)
 	};
 	struct vcoyo_link *link;
 	u64 now = ktime_get_ns();
+	bool has_key;
 
 	mutex_lock(&vn->conf_lock);
-	/* A node without an identity cannot say who it is: it stays silent. */
-	if (vcoyo_local_public_key(vn, hello.public_key)) {
-		list_for_each_entry(link, &vn->links, node)
-			vcoyo_link_send_hello(vn, link, &hello, now);
-	}
+	has_key = vcoyo_local_public_key(vn, hello.public_key);
+	list_for_each_entry(link, &vn->links, node)
+		vcoyo_link_tick(vn, link, has_key ? &hello : NULL, now);
 	if (!list_empty(&vn->links))
 		schedule_delayed_work(&vn->hello_work, msecs_to_jiffies(vn->hello_ms));
 	mutex_unlock(&vn->conf_lock);
@@ -233,8 +249,9 @@ static int vcoyo_link_put_endpoint(struct sk_buff *skb, const struct sockaddr_in
 }
 
 /* Under RCU: one link as a VCOYO_A_LINK nest. */
-int vcoyo_link_fill(struct sk_buff *skb, struct vcoyo_link *link)
+int vcoyo_link_fill(struct sk_buff *skb, struct list_head *entry)
 {
+	struct vcoyo_link *link = list_entry(entry, struct vcoyo_link, node);
 	struct vcoyo_link_seen seen;
 	struct nlattr *nest;
 	u64 now = ktime_get_ns();

@@ -53,6 +53,23 @@ static const struct nla_policy vcoyo_link_del_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_LINK] = NLA_POLICY_NESTED(vcoyo_link_del_nest),
 };
 
+static const struct nla_policy vcoyo_route_add_nest[VCOYO_ROUTE_A_MAX + 1] = {
+	[VCOYO_ROUTE_A_DEST] = NLA_POLICY_EXACT_LEN(VCOYO_ADDR_LEN),
+	[VCOYO_ROUTE_A_LINK] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy vcoyo_route_add_policy[VCOYO_A_MAX + 1] = {
+	[VCOYO_A_ROUTE] = NLA_POLICY_NESTED(vcoyo_route_add_nest),
+};
+
+static const struct nla_policy vcoyo_route_del_nest[VCOYO_ROUTE_A_MAX + 1] = {
+	[VCOYO_ROUTE_A_DEST] = NLA_POLICY_EXACT_LEN(VCOYO_ADDR_LEN),
+};
+
+static const struct nla_policy vcoyo_route_del_policy[VCOYO_A_MAX + 1] = {
+	[VCOYO_A_ROUTE] = NLA_POLICY_NESTED(vcoyo_route_del_nest),
+};
+
 enum vcoyo_mcgrp {
 	VCOYO_MCGRP_EVENTS_ID,
 };
@@ -214,7 +231,9 @@ static int vcoyo_nl_endpoint(const struct nlattr *attr, struct sockaddr_in6 *ep,
 	} else if (nla_len(attr) == sizeof(*sin6) && sin6->sin6_family == AF_INET6) {
 		ep->sin6_port = sin6->sin6_port;
 		ep->sin6_addr = sin6->sin6_addr;
-		ep->sin6_scope_id = sin6->sin6_scope_id;
+		/* Only a link-local address needs its interface. */
+		if (ipv6_addr_type(&ep->sin6_addr) & IPV6_ADDR_LINKLOCAL)
+			ep->sin6_scope_id = sin6->sin6_scope_id;
 	} else {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint is not a sockaddr_in or sockaddr_in6");
 		return -EINVAL;
@@ -294,28 +313,31 @@ static int vcoyo_nl_link_del(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * One message per link.  cb->args[0] counts the links already sent; a
- * change to the list between two parts of the dump is flagged with
- * NLM_F_DUMP_INTR so that userspace can start again.
+ * Dump an RCU list, one message of @cmd per entry, filled by @fill.
+ * cb->args[0] counts the entries already sent.  A change to the list (its
+ * @seq moved) between two parts of the dump is flagged with NLM_F_DUMP_INTR
+ * so that userspace can start again.
  */
-static int vcoyo_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int vcoyo_nl_dump_list(struct sk_buff *skb, struct netlink_callback *cb,
+			      struct list_head *head, const u32 *seq, u8 cmd,
+			      int (*fill)(struct sk_buff *skb, struct list_head *entry))
 {
-	struct vcoyo_net *vn = vcoyo_pernet(sock_net(skb->sk));
-	struct vcoyo_link *link;
+	struct list_head *entry;
 	long i = 0;
 	void *hdr;
 
 	rcu_read_lock();
-	cb->seq = READ_ONCE(vn->links_seq);
-	list_for_each_entry_rcu(link, &vn->links, node) {
+	cb->seq = READ_ONCE(*seq);
+	/* As list_for_each_entry_rcu() walks, for a list of any type. */
+	for (entry = READ_ONCE(head->next); entry != head; entry = READ_ONCE(entry->next)) {
 		if (i++ < cb->args[0])
 			continue;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &vcoyo_genl_family, NLM_F_MULTI, VCOYO_CMD_LINK_GET);
+				  &vcoyo_genl_family, NLM_F_MULTI, cmd);
 		if (!hdr)
 			break;
 		genl_dump_check_consistent(cb, hdr);
-		if (vcoyo_link_fill(skb, link)) {
+		if (fill(skb, entry)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
@@ -324,6 +346,69 @@ static int vcoyo_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	rcu_read_unlock();
 	return skb->len;
+}
+
+static int vcoyo_nl_link_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(sock_net(skb->sk));
+
+	return vcoyo_nl_dump_list(skb, cb, &vn->links, &vn->links_seq, VCOYO_CMD_LINK_GET,
+				  vcoyo_link_fill);
+}
+
+static int vcoyo_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(sock_net(skb->sk));
+
+	return vcoyo_nl_dump_list(skb, cb, &vn->routes, &vn->routes_seq, VCOYO_CMD_ROUTE_GET,
+				  vcoyo_route_fill);
+}
+
+/* The VCOYO_A_ROUTE nest of a request, parsed; the destination required. */
+static int vcoyo_nl_route_parse(struct genl_info *info, struct nlattr **tb,
+				const struct nla_policy *policy)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, VCOYO_A_ROUTE))
+		return -EINVAL;
+	err = nla_parse_nested(tb, VCOYO_ROUTE_A_MAX, info->attrs[VCOYO_A_ROUTE], policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[VCOYO_A_ROUTE], tb, VCOYO_ROUTE_A_DEST))
+		return -EINVAL;
+	return 0;
+}
+
+static int vcoyo_nl_route_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(genl_info_net(info));
+	struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1];
+	int err;
+
+	err = vcoyo_nl_route_parse(info, tb, vcoyo_route_add_nest);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[VCOYO_A_ROUTE], tb, VCOYO_ROUTE_A_LINK))
+		return -EINVAL;
+	return vcoyo_route_add(vn, nla_data(tb[VCOYO_ROUTE_A_DEST]),
+			       nla_get_u32(tb[VCOYO_ROUTE_A_LINK]), info->extack);
+}
+
+static int vcoyo_nl_route_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(genl_info_net(info));
+	struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1];
+	int err;
+
+	err = vcoyo_nl_route_parse(info, tb, vcoyo_route_del_nest);
+	if (err)
+		return err;
+	err = vcoyo_route_del(vn, nla_data(tb[VCOYO_ROUTE_A_DEST]));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VCOYO_ROUTE_A_DEST], "no such route");
+	return err;
 }
 
 void vcoyo_genl_notify_identity(struct net *net)
@@ -388,6 +473,26 @@ static const struct genl_ops vcoyo_genl_ops[] = {
 	{
 		.cmd = VCOYO_CMD_LINK_GET,
 		.dumpit = vcoyo_nl_link_dump,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
+	},
+	{
+		.cmd = VCOYO_CMD_ROUTE_ADD,
+		.doit = vcoyo_nl_route_add,
+		.policy = vcoyo_route_add_policy,
+		.maxattr = VCOYO_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VCOYO_CMD_ROUTE_DEL,
+		.doit = vcoyo_nl_route_del,
+		.policy = vcoyo_route_del_policy,
+		.maxattr = VCOYO_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VCOYO_CMD_ROUTE_GET,
+		.dumpit = vcoyo_nl_route_dump,
 		.policy = vcoyo_no_attr_policy,
 		.maxattr = VCOYO_A_MAX,
 	},

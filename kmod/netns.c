@@ -29,9 +29,16 @@ static int __net_init vcoyo_net_init(struct net *net)
 {
 	struct vcoyo_net *vn = vcoyo_pernet(net);
 
+	int err;
+
 	vn->stats = alloc_percpu(struct vcoyo_stats);
 	if (!vn->stats)
 		return -ENOMEM;
+	err = vcoyo_routes_init(vn);
+	if (err) {
+		free_percpu(vn->stats);
+		return err;
+	}
 	vn->net = net;
 	mutex_init(&vn->conf_lock);
 	xa_init_flags(&vn->ports, XA_FLAGS_ALLOC);
@@ -50,6 +57,7 @@ static void __net_exit vcoyo_net_exit(struct net *net)
 	struct vcoyo_net *vn = vcoyo_pernet(net);
 
 	vcoyo_links_exit(vn);
+	vcoyo_routes_exit(vn);
 	WARN_ON_ONCE(!xa_empty(&vn->ports));
 	xa_destroy(&vn->ports);
 	vcoyo_identity_clear(vn);

@@ -12,6 +12,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <net/ipv6.h>
 #include <net/udp_tunnel.h>
 #include "vcoyo.h"
 
@@ -21,10 +22,14 @@ static void vcoyo_udp_source(const struct sk_buff *skb, struct sockaddr_in6 *fro
 	memset(from, 0, sizeof(*from));
 	from->sin6_family = AF_INET6;
 	from->sin6_port = udp_hdr(skb)->source;
-	if (ip_hdr(skb)->version == 4)
+	if (ip_hdr(skb)->version == 4) {
 		ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr, &from->sin6_addr);
-	else
-		from->sin6_addr = ipv6_hdr(skb)->saddr;
+		return;
+	}
+	from->sin6_addr = ipv6_hdr(skb)->saddr;
+	/* A link-local address means something only with its interface. */
+	if (ipv6_addr_type(&from->sin6_addr) & IPV6_ADDR_LINKLOCAL)
+		from->sin6_scope_id = inet6_iif(skb);
 }
 
 static int vcoyo_udp_rcv(struct sock *sk, struct sk_buff *skb)

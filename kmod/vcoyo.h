@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
+#include <linux/rhashtable-types.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -74,6 +75,11 @@ struct vcoyo_net {
 	u16 listen_port;
 	u32 hello_ms, link_timeout_ms;
 	struct delayed_work hello_work;
+
+	/* Routes; changed under conf_lock, read under RCU. */
+	struct rhashtable route_table;	/* by destination */
+	struct list_head routes;	/* for dumps */
+	u32 routes_seq;
 };
 
 /* The socket of AF_VCOYO. */
@@ -138,7 +144,18 @@ int vcoyo_link_del(struct vcoyo_net *vn, u32 id);
 void vcoyo_link_rcv_hello(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 			  struct sk_buff *skb);
 void vcoyo_links_reschedule(struct vcoyo_net *vn);
-int vcoyo_link_fill(struct sk_buff *skb, struct vcoyo_link *link);
+int vcoyo_link_fill(struct sk_buff *skb, struct list_head *entry);
+bool vcoyo_link_exists(struct vcoyo_net *vn, u32 id);
+
+/* route.c */
+int vcoyo_routes_init(struct vcoyo_net *vn);
+void vcoyo_routes_exit(struct vcoyo_net *vn);
+int vcoyo_route_add(struct vcoyo_net *vn, const struct vcoyo_addr *dest, u32 link_id,
+		    struct netlink_ext_ack *extack);
+int vcoyo_route_del(struct vcoyo_net *vn, const struct vcoyo_addr *dest);
+void vcoyo_routes_flush_link(struct vcoyo_net *vn, u32 link_id);
+u32 vcoyo_route_lookup(struct vcoyo_net *vn, const struct vcoyo_addr *dest);
+int vcoyo_route_fill(struct sk_buff *skb, struct list_head *entry);
 
 /* ports.c */
 int vcoyo_port_bind(struct vcoyo_net *vn, struct vcoyo_sock *vs, u16 port);

@@ -83,7 +83,11 @@ struct sockaddr_vcoyo {
  * @VCOYO_CMD_LINK_DEL: delete the link VCOYO_LINK_A_ID inside VCOYO_A_LINK.
  *	Needs CAP_NET_ADMIN.
  * @VCOYO_CMD_LINK_GET: dump the links, one message each (VCOYO_A_LINK).
- *	Also sent to the events group when a link goes up or down.
+ * @VCOYO_CMD_ROUTE_ADD: add a static route: VCOYO_A_ROUTE holding
+ *	VCOYO_ROUTE_A_DEST and VCOYO_ROUTE_A_LINK.  Needs CAP_NET_ADMIN.
+ * @VCOYO_CMD_ROUTE_DEL: delete the route to VCOYO_ROUTE_A_DEST.  Needs
+ *	CAP_NET_ADMIN.
+ * @VCOYO_CMD_ROUTE_GET: dump the routes, one message each (VCOYO_A_ROUTE).
  */
 enum vcoyo_cmd {
 	VCOYO_CMD_UNSPEC,
@@ -95,6 +99,9 @@ enum vcoyo_cmd {
 	VCOYO_CMD_LINK_ADD,
 	VCOYO_CMD_LINK_DEL,
 	VCOYO_CMD_LINK_GET,
+	VCOYO_CMD_ROUTE_ADD,
+	VCOYO_CMD_ROUTE_DEL,
+	VCOYO_CMD_ROUTE_GET,
 
 	__VCOYO_CMD_MAX,
 };
@@ -112,6 +119,7 @@ enum vcoyo_cmd {
  * @VCOYO_A_HELLO_INTERVAL: u32, milliseconds between hellos on each link
  * @VCOYO_A_LINK_TIMEOUT: u32, milliseconds of silence before a link is down
  * @VCOYO_A_LINK: nested, enum vcoyo_link_attr
+ * @VCOYO_A_ROUTE: nested, enum vcoyo_route_attr
  */
 enum vcoyo_attr {
 	VCOYO_A_UNSPEC,
@@ -124,6 +132,7 @@ enum vcoyo_attr {
 	VCOYO_A_HELLO_INTERVAL,
 	VCOYO_A_LINK_TIMEOUT,
 	VCOYO_A_LINK,
+	VCOYO_A_ROUTE,
 
 	__VCOYO_A_MAX,
 };
@@ -220,6 +229,33 @@ enum vcoyo_link_attr {
 };
 
 #define VCOYO_LINK_A_MAX (__VCOYO_LINK_A_MAX - 1)
+
+/**
+ * enum vcoyo_route_attr - attributes of a route, nested in VCOYO_A_ROUTE
+ * @VCOYO_ROUTE_A_DEST: binary, VCOYO_ADDR_LEN: the destination node
+ * @VCOYO_ROUTE_A_LINK: u32, the link (VCOYO_LINK_A_ID) to the next hop
+ * @VCOYO_ROUTE_A_ORIGIN: u8, enum vcoyo_route_origin (sent by the kernel)
+ */
+enum vcoyo_route_attr {
+	VCOYO_ROUTE_A_UNSPEC,
+	VCOYO_ROUTE_A_DEST,
+	VCOYO_ROUTE_A_LINK,
+	VCOYO_ROUTE_A_ORIGIN,
+
+	__VCOYO_ROUTE_A_MAX,
+};
+
+#define VCOYO_ROUTE_A_MAX (__VCOYO_ROUTE_A_MAX - 1)
+
+/**
+ * enum vcoyo_route_origin - who put a route in the table
+ * @VCOYO_ROUTE_STATIC: the administrator; takes precedence
+ * @VCOYO_ROUTE_HELPER: the routing helper (vcoyod), from a route miss
+ */
+enum vcoyo_route_origin {
+	VCOYO_ROUTE_STATIC,
+	VCOYO_ROUTE_HELPER,
+};
 
 /* Link defaults, changed with VCOYO_CMD_NODE_SET. */
 #define VCOYO_DEFAULT_PORT		4477
