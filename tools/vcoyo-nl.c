@@ -1131,6 +1131,142 @@ static int cmd_link_show(struct ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
+/* A route request: the destination, and the link for route add. */
+struct route_req {
+	struct vcoyo_addr dest;
+	bool has_link;
+	uint32_t link;
+};
+
+static int put_route(struct nlmsghdr *nlh, size_t buflen, void *arg)
+{
+	const struct route_req *req = arg;
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start_check(nlh, buflen, VCOYO_A_ROUTE);
+	if (!nest ||
+	    !mnl_attr_put_check(nlh, buflen, VCOYO_ROUTE_A_DEST, VCOYO_ADDR_LEN, &req->dest) ||
+	    (req->has_link && !mnl_attr_put_u32_check(nlh, buflen, VCOYO_ROUTE_A_LINK, req->link))) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+/* Send a route request built from the command line; 0 or an exit status. */
+static int route_request(struct ctx *ctx, uint8_t cmd, const struct route_req *req)
+{
+	struct vcoyo_nl *nl;
+	int ret = 0;
+
+	nl = nl_open();
+	if (!nl)
+		return 1;
+	if (vcoyo_nl_request(nl, cmd, put_route, (void *)req, NULL, NULL))
+		ret = nl_error(ctx, nl);
+	else
+		nl_warning(nl);
+	vcoyo_nl_close(nl);
+	return ret;
+}
+
+static int route_dest(const struct ctx *ctx, const char *text, struct route_req *req)
+{
+	const char *err;
+
+	if (vcoyo_addr_parse(text, &req->dest, &err))
+		return usage_error(ctx, "%s: bad address '%s': %s", verb_name(ctx), text, err);
+	return 0;
+}
+
+/* route add ADDRESS via LINK-ID */
+static int cmd_route_add(struct ctx *ctx, int argc, char **argv)
+{
+	struct route_req req = { .has_link = true };
+	uint64_t link;
+
+	if (argc < 1)
+		return usage_error(ctx, "route add: missing ADDRESS");
+	if (route_dest(ctx, argv[0], &req))
+		return 1;
+	if (argc < 3 || strcmp(argv[1], "via"))
+		return usage_error(ctx, "route add: expected 'via LINK-ID' after the address");
+	if (parse_uint(argv[2], 1, UINT32_MAX, &link))
+		return usage_error(ctx, "route add: bad link ID '%s'", argv[2]);
+	if (no_args(ctx, argc - 3, argv + 3))
+		return 1;
+	req.link = link;
+	return route_request(ctx, VCOYO_CMD_ROUTE_ADD, &req);
+}
+
+/* route del ADDRESS */
+static int cmd_route_del(struct ctx *ctx, int argc, char **argv)
+{
+	struct route_req req = { 0 };
+
+	if (argc < 1)
+		return usage_error(ctx, "route del: missing ADDRESS");
+	if (route_dest(ctx, argv[0], &req) || no_args(ctx, argc - 1, argv + 1))
+		return 1;
+	return route_request(ctx, VCOYO_CMD_ROUTE_DEL, &req);
+}
+
+static const char *const route_origin_names[] = {
+	[VCOYO_ROUTE_STATIC] = "static",
+	[VCOYO_ROUTE_HELPER] = "helper",
+};
+
+/* One message of the route dump, printed as it comes. */
+static int route_print_cb(const struct vcoyo_nl_msg *msg, void *arg)
+{
+	const struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1];
+	char dest[VCOYO_ADDR_STRLEN];
+	struct ctx *ctx = arg;
+	uint8_t origin;
+
+	if (!msg->tb[VCOYO_A_ROUTE])
+		return 0;
+	if (vcoyo_nl_parse_route(msg->tb[VCOYO_A_ROUTE], tb))
+		return -1;
+	if (!tb[VCOYO_ROUTE_A_DEST] || !tb[VCOYO_ROUTE_A_LINK]) {
+		errno = EPROTO;
+		return -1;
+	}
+	vcoyo_addr_format(mnl_attr_get_payload(tb[VCOYO_ROUTE_A_DEST]), dest);
+	origin = tb[VCOYO_ROUTE_A_ORIGIN] ? mnl_attr_get_u8(tb[VCOYO_ROUTE_A_ORIGIN]) : 0;
+	if (ctx->json) {
+		out_list_item(ctx);
+		out_str(ctx, "destination", NULL, dest);
+		out_u64(ctx, "link", NULL, mnl_attr_get_u32(tb[VCOYO_ROUTE_A_LINK]));
+		out_str(ctx, "origin", NULL, origin <= VCOYO_ROUTE_HELPER ?
+			route_origin_names[origin] : "unknown");
+		out_list_item_end(ctx);
+	} else {
+		printf("%s via %" PRIu32 " %s\n", dest, mnl_attr_get_u32(tb[VCOYO_ROUTE_A_LINK]),
+		       origin <= VCOYO_ROUTE_HELPER ? route_origin_names[origin] : "unknown");
+	}
+	return 0;
+}
+
+static int cmd_route_show(struct ctx *ctx, int argc, char **argv)
+{
+	struct vcoyo_nl *nl;
+	int ret = 0;
+
+	if (no_args(ctx, argc, argv))
+		return 1;
+	nl = nl_open();
+	if (!nl)
+		return 1;
+	out_list_begin(ctx);
+	if (vcoyo_nl_dump(nl, VCOYO_CMD_ROUTE_GET, NULL, NULL, route_print_cb, ctx))
+		ret = nl_error(ctx, nl);
+	out_list_end(ctx);
+	vcoyo_nl_close(nl);
+	return ret;
+}
+
 static int cmd_help(struct ctx *ctx, int argc, char **argv)
 {
 	if (no_args(ctx, argc, argv))
@@ -1160,6 +1296,13 @@ static const struct verb link_verbs[] = {
 	{ NULL }
 };
 
+static const struct verb route_verbs[] = {
+	{ "show", cmd_route_show, NULL, "", "every route: destination, link, origin" },
+	{ "add", cmd_route_add, NULL, "ADDRESS via LINK-ID", "route ADDRESS through a link" },
+	{ "del", cmd_route_del, NULL, "ADDRESS", "delete the route to ADDRESS" },
+	{ NULL },
+};
+
 static const struct verb verbs[] = {
 	{ "genkey", cmd_genkey, NULL, "", "new private key to stdout" },
 	{ "pubkey", cmd_pubkey, NULL, "", "private key on stdin to public key" },
@@ -1167,6 +1310,7 @@ static const struct verb verbs[] = {
 	{ "id", NULL, id_verbs, "", "" },
 	{ "node", NULL, node_verbs, "", "" },
 	{ "link", NULL, link_verbs, "", "" },
+	{ "route", NULL, route_verbs, "", "" },
 	{ "stats", cmd_stats, NULL, "", "node counters" },
 	{ "help", cmd_help, NULL, "", "this text" },
 	{ NULL }

@@ -47,6 +47,14 @@ static const struct nl_policy vcoyo_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_HELLO_INTERVAL] = { MNL_TYPE_U32 },
 	[VCOYO_A_LINK_TIMEOUT] = { MNL_TYPE_U32 },
 	[VCOYO_A_LINK] = { MNL_TYPE_NESTED },
+	[VCOYO_A_ROUTE] = { MNL_TYPE_NESTED },
+};
+
+/* The same inside VCOYO_A_ROUTE. */
+static const struct nl_policy vcoyo_route_policy[VCOYO_ROUTE_A_MAX + 1] = {
+	[VCOYO_ROUTE_A_DEST] = { MNL_TYPE_BINARY, VCOYO_ADDR_LEN },
+	[VCOYO_ROUTE_A_LINK] = { MNL_TYPE_U32 },
+	[VCOYO_ROUTE_A_ORIGIN] = { MNL_TYPE_U8 },
 };
 
 /* The same inside VCOYO_A_LINK.  The endpoint's length depends on its family. */
@@ -76,6 +84,7 @@ static const char *const vcoyo_attr_names[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_HELLO_INTERVAL] = "hello interval",
 	[VCOYO_A_LINK_TIMEOUT] = "link timeout",
 	[VCOYO_A_LINK] = "link",
+	[VCOYO_A_ROUTE] = "route",
 };
 
 /* The same inside VCOYO_A_LINK, the one nest requests carry. */
@@ -492,6 +501,16 @@ int vcoyo_nl_dump(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *pu
 int vcoyo_nl_parse_link(const struct nlattr *nest, const struct nlattr *tb[VCOYO_LINK_A_MAX + 1])
 {
 	if (nl_parse_nested(nest, vcoyo_link_policy, VCOYO_LINK_A_MAX, tb)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int vcoyo_nl_parse_route(const struct nlattr *nest,
+			 const struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1])
+{
+	if (nl_parse_nested(nest, vcoyo_route_policy, VCOYO_ROUTE_A_MAX, tb)) {
 		errno = EPROTO;
 		return -1;
 	}

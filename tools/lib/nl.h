@@ -73,6 +73,9 @@ int vcoyo_nl_dump(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *pu
  * out.  0, or -1 with errno EPROTO.
  */
 int vcoyo_nl_parse_link(const struct nlattr *nest, const struct nlattr *tb[VCOYO_LINK_A_MAX + 1]);
+/* The same for a VCOYO_A_ROUTE nest (enum vcoyo_route_attr). */
+int vcoyo_nl_parse_route(const struct nlattr *nest,
+			 const struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1]);
 /*
  * The kernel's explanation in the ACK of the last request: its message, or
  * which required attribute was missing.  NULL if it gave none.  On success it
