@@ -118,7 +118,7 @@ kernel_checks()
 	fi
 
 	echo "# $k: booting $KIMAGE"
-	timeout "${VCOYO_VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max \
+	timeout "${VCOYO_VM_TIMEOUT:-2700}" qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "${VCOYO_VM_CPUS:-2}" -m "${VCOYO_VM_MEM:-1536}" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$KIMAGE" -initrd "$kout/initrd.gz" \

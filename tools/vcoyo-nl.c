@@ -64,6 +64,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [-j|--json] COMMAND [ARGUMENTS]\n", PROG);
 	usage_table(f, verbs, "");
+	fprintf(f, "  %s %-35s %s\n", PROG, "[-j] -b|--batch FILE",
+		"the commands in FILE ('-': stdin), one a line");
 	fprintf(f, "  %s %-35s %s\n", PROG, "-h|--help", "this text");
 }
 
@@ -1340,9 +1342,60 @@ static int dispatch(struct ctx *ctx, const struct verb *table, int argc, char **
 	return v->run(ctx, argc, argv);
 }
 
+/* Most words a command of a batch may have. */
+#define BATCH_WORDS	64
+
+/*
+ * -b FILE: one command a line, written as on the command line after the
+ * options: words separated by blanks, without quoting.  Empty lines and
+ * lines starting with '#' are skipped.  Stops at the first command that
+ * fails, naming its line.
+ */
+static int batch(bool json, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *words[BATCH_WORDS], *word, *save;
+	const char *name = f == stdin ? "stdin" : path;
+	unsigned int lineno = 0;
+	struct ctx ctx;
+	size_t size = 0;
+	int argc, ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", PROG, path, strerror(errno));
+		return 1;
+	}
+	while (!ret && getline(&line, &size, f) >= 0) {
+		lineno++;
+		argc = 0;
+		for (word = strtok_r(line, " \t\r\n", &save); word && argc < BATCH_WORDS;
+		     word = strtok_r(NULL, " \t\r\n", &save))
+			words[argc++] = word;
+		if (word) {
+			fprintf(stderr, "%s: %s:%u: more than %d words\n", PROG, name, lineno,
+				BATCH_WORDS);
+			ret = 1;
+		} else if (argc && words[0][0] != '#') {
+			ctx = (struct ctx){ .json = json };
+			ret = dispatch(&ctx, verbs, argc, words);
+			if (ret)
+				fprintf(stderr, "%s: %s:%u: command failed\n", PROG, name, lineno);
+		}
+	}
+	if (!ret && ferror(f)) {
+		fprintf(stderr, "%s: %s: %s\n", PROG, name, strerror(errno));
+		ret = 1;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx ctx = { 0 };
+	const char *batch_path = NULL;
 	int i;
 
 	/* Options come before the command, as for ip(8). */
@@ -1355,9 +1408,21 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (!strcmp(argv[i], "-b") || !strcmp(argv[i], "--batch")) {
+			if (++i == argc)
+				return usage_error(NULL, "%s needs a FILE ('-': stdin)", argv[i - 1]);
+			batch_path = argv[i];
+			continue;
+		}
 		if (strcmp(argv[i], "-j") && strcmp(argv[i], "--json"))
 			return usage_error(NULL, "unknown option '%s'", argv[i]);
 		ctx.json = true;
+	}
+	if (batch_path) {
+		if (i < argc)
+			return usage_error(NULL, "-b: unexpected command '%s': the commands come "
+					   "from the file", argv[i]);
+		return batch(ctx.json, batch_path);
 	}
 	return dispatch(&ctx, verbs, argc - i, argv + i);
 }
