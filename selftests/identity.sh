@@ -226,16 +226,6 @@ check_fails "id set: a directory" "^vcoyo-nl: $dir: Is a directory" \
 check "refused keys left the identity alone" shows_key a "$k3"
 
 # Bad command lines: the bad word named, the usage shown, status 1.
-# usage_error PATTERN COMMAND...: COMMAND exits 1 saying PATTERN, then usage.
-usage_error()
-{
-	pattern=$1
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	echo "$out"
-	[ $rc -eq 1 ] && echo "$out" | grep -Eq "$pattern" && echo "$out" | grep -q '^usage: vcoyo-nl'
-}
 check "unknown command" usage_error "^vcoyo-nl: unknown command 'frobnicate'$" vcoyo-nl frobnicate
 check "unknown id sub-command" usage_error "unknown command 'id frob'" vcoyo-nl id frob
 check "id set: unknown setting" usage_error "unknown setting 'public-key'" \

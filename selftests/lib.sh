@@ -41,6 +41,18 @@ check_fails()
 	fi
 }
 
+# usage_error PATTERN COMMAND...: vcoyo-nl's answer to a bad command line:
+# it exits 1 saying PATTERN, then prints the usage.
+usage_error()
+{
+	pattern=$1
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+	[ $rc -eq 1 ] && echo "$out" | grep -Eq "$pattern" && echo "$out" | grep -q '^usage: vcoyo-nl'
+}
+
 tap_done()
 {
 	rm -f "$tap_out"

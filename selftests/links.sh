@@ -236,16 +236,6 @@ add_link()
 	check "link add $* in $a_node prints 'link ID'" matches "$a_out" 'link [0-9]+'
 }
 
-# usage_error PATTERN COMMAND...: COMMAND exits 1 saying PATTERN, then usage.
-usage_error()
-{
-	pattern=$1
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	echo "$out"
-	[ $rc -eq 1 ] && echo "$out" | grep -Eq "$pattern" && echo "$out" | grep -q '^usage: vcoyo-nl'
-}
 
 # Link ids, set by add_link.
 ab='' ba='' ab6='' ba6='' decoy='' ll='' ll_b='' llx=''
