@@ -47,7 +47,7 @@ static struct vcoyo_link *vcoyo_link_by_endpoint(struct vcoyo_net *vn,
 static void vcoyo_link_unlink(struct vcoyo_net *vn, struct vcoyo_link *link)
 {
 	list_del_rcu(&link->node);
-	vn->links_seq++;
+	WRITE_ONCE(vn->links_seq, vn->links_seq + 1);
 	kfree_rcu(link, rcu);
 }
 
@@ -81,7 +81,7 @@ int vcoyo_link_add(struct vcoyo_net *vn, const struct sockaddr_in6 *endpoint,
 	}
 	link->id = vn->next_link_id++;
 	list_add_tail_rcu(&link->node, &vn->links);
-	vn->links_seq++;
+	WRITE_ONCE(vn->links_seq, vn->links_seq + 1);
 	*id = link->id;
 	/* Say hello at once rather than a whole interval later. */
 	mod_delayed_work(system_wq, &vn->hello_work, 0);
@@ -188,7 +188,7 @@ void vcoyo_link_rcv_hello(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 	struct vcoyo_link *link;
 	struct vcoyo_hello hello;
 	u64 now, echo;
-	bool match;
+	bool match, new_key;
 
 	if (skb_copy_bits(skb, 0, &hello, sizeof(hello))) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
@@ -207,16 +207,26 @@ void vcoyo_link_rcv_hello(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 	}
 	atomic64_inc(&link->rx_packets);
 	atomic64_add(skb->len, &link->rx_bytes);
-	if (vcoyo_addr_of_key(hello.public_key, &remote_addr))
+
+	/* The address is derived from the key: hash only a key not seen yet. */
+	spin_lock(&link->lock);
+	new_key = !link->seen.heard ||
+		  memcmp(link->seen.remote_key, hello.public_key, VCOYO_KEY_LEN);
+	spin_unlock(&link->lock);
+	if (new_key && vcoyo_addr_of_key(hello.public_key, &remote_addr)) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
 		goto out;
+	}
 	match = !link->has_peer_key ||
 		!memcmp(link->peer_key, hello.public_key, VCOYO_KEY_LEN);
 	now = ktime_get_ns();
 	echo = be64_to_cpu(hello.echo_ns);
 
 	spin_lock(&link->lock);
-	memcpy(link->seen.remote_key, hello.public_key, VCOYO_KEY_LEN);
-	link->seen.remote_addr = remote_addr;
+	if (new_key) {
+		memcpy(link->seen.remote_key, hello.public_key, VCOYO_KEY_LEN);
+		link->seen.remote_addr = remote_addr;
+	}
 	link->seen.heard = true;
 	link->seen.last_rx_ns = now;
 	link->seen.peer_tx_ns = be64_to_cpu(hello.tx_ns);

@@ -40,7 +40,7 @@ static void vcoyo_route_unlink(struct vcoyo_net *vn, struct vcoyo_route *rt)
 {
 	rhashtable_remove_fast(&vn->route_table, &rt->hnode, vcoyo_route_params);
 	list_del_rcu(&rt->node);
-	vn->routes_seq++;
+	WRITE_ONCE(vn->routes_seq, vn->routes_seq + 1);
 	kfree_rcu(rt, rcu);
 }
 
@@ -85,7 +85,7 @@ int vcoyo_route_add(struct vcoyo_net *vn, const struct vcoyo_addr *dest, u32 lin
 		goto err_unlock;
 	}
 	list_add_tail_rcu(&rt->node, &vn->routes);
-	vn->routes_seq++;
+	WRITE_ONCE(vn->routes_seq, vn->routes_seq + 1);
 	mutex_unlock(&vn->conf_lock);
 	return 0;
 

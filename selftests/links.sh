@@ -12,16 +12,6 @@
 # shellcheck source=lib.sh
 . ./lib.sh
 
-# on NODE COMMAND...: as lib.sh's, but entering the network namespace only,
-# with busybox nsenter: `ip netns exec` also makes a mount namespace and
-# remounts /sys, which vcoyo-nl does not need, and costs twice as much on
-# the debug kernel, where this test would otherwise come near its time limit.
-on()
-{
-	ns=$1
-	shift
-	nsenter --net="/run/netns/$ns" "$@"
-}
 
 KO=/vcoyo/vcoyo.ko
 FAMILY_FILE=/sys/module/vcoyo/parameters/family

@@ -88,6 +88,14 @@ struct sockaddr_vcoyo {
  * @VCOYO_CMD_ROUTE_DEL: delete the route to VCOYO_ROUTE_A_DEST.  Needs
  *	CAP_NET_ADMIN.
  * @VCOYO_CMD_ROUTE_GET: dump the routes, one message each (VCOYO_A_ROUTE).
+ * @VCOYO_CMD_TUNNEL_GET: dump the tunnels that end at this node, one message
+ *	each (VCOYO_A_TUNNEL).  Also sent to the events group when a tunnel
+ *	comes up, fails or goes away (VCOYO_TUNNEL_A_STATE says which).
+ * @VCOYO_CMD_LABEL_GET: dump the node's labels, one message each
+ *	(VCOYO_A_LABEL): those of its own tunnels and those it switches.
+ *
+ * Link state changes are sent to the events group as VCOYO_CMD_LINK_GET
+ * messages, in the format of the dump.
  */
 enum vcoyo_cmd {
 	VCOYO_CMD_UNSPEC,
@@ -102,6 +110,8 @@ enum vcoyo_cmd {
 	VCOYO_CMD_ROUTE_ADD,
 	VCOYO_CMD_ROUTE_DEL,
 	VCOYO_CMD_ROUTE_GET,
+	VCOYO_CMD_TUNNEL_GET,
+	VCOYO_CMD_LABEL_GET,
 
 	__VCOYO_CMD_MAX,
 };
@@ -120,6 +130,13 @@ enum vcoyo_cmd {
  * @VCOYO_A_LINK_TIMEOUT: u32, milliseconds of silence before a link is down
  * @VCOYO_A_LINK: nested, enum vcoyo_link_attr
  * @VCOYO_A_ROUTE: nested, enum vcoyo_route_attr
+ * @VCOYO_A_SETUP_TIMEOUT: u32, milliseconds a tunnel setup may take before
+ *	it fails; also how long a failed destination answers EHOSTUNREACH
+ *	before the next datagram tries again
+ * @VCOYO_A_TUNNEL_IDLE: u32, milliseconds without traffic after which a
+ *	tunnel expires
+ * @VCOYO_A_TUNNEL: nested, enum vcoyo_tunnel_attr
+ * @VCOYO_A_LABEL: nested, enum vcoyo_label_attr
  */
 enum vcoyo_attr {
 	VCOYO_A_UNSPEC,
@@ -133,6 +150,10 @@ enum vcoyo_attr {
 	VCOYO_A_LINK_TIMEOUT,
 	VCOYO_A_LINK,
 	VCOYO_A_ROUTE,
+	VCOYO_A_SETUP_TIMEOUT,
+	VCOYO_A_TUNNEL_IDLE,
+	VCOYO_A_TUNNEL,
+	VCOYO_A_LABEL,
 
 	__VCOYO_A_MAX,
 };
@@ -155,6 +176,31 @@ enum vcoyo_attr {
  * @VCOYO_STAT_RX_MALFORMED: a field of the packet has an impossible value
  * @VCOYO_STAT_RX_UNKNOWN_ENDPOINT: packet from an address no link points to
  * @VCOYO_STAT_RX_KEY_MISMATCH: hello with a key other than the expected one
+ * @VCOYO_STAT_SWITCHED: data packets this node switched by label to the
+ *	next hop of a tunnel it is a transit node of
+ * @VCOYO_STAT_TUNNEL_SETUP: tunnel setups this node started
+ * @VCOYO_STAT_TUNNEL_UP: tunnels that came up with this node at one end
+ * @VCOYO_STAT_TUNNEL_FAILED: setups this node started that were refused on
+ *	the way or timed out
+ * @VCOYO_STAT_TUNNEL_EXPIRED: labels released because their tunnel was idle
+ *	(or, on a transit node, its setup never finished)
+ * @VCOYO_STAT_TUNNEL_TORN_DOWN: labels released by a teardown: one received,
+ *	or a link of theirs that went down
+ * @VCOYO_STAT_SETUP_REFUSED: setups this node refused: no route, link down,
+ *	hop limit reached, no label left
+ * @VCOYO_STAT_DROP_UNREACHABLE: datagrams dropped because their tunnel could
+ *	not be set up (queued ones, and those refused with EHOSTUNREACH)
+ * @VCOYO_STAT_DROP_QUEUE_FULL: datagrams dropped because the queue of a
+ *	tunnel being set up was full
+ * @VCOYO_STAT_DROP_CTL_OVERFLOW: control packets dropped because too many
+ *	were waiting to be handled
+ * @VCOYO_STAT_RX_UNKNOWN_LABEL: packet for a label this node has not
+ *	allocated
+ * @VCOYO_STAT_RX_WRONG_LINK: packet whose label is not bound to the link it
+ *	arrived on
+ * @VCOYO_STAT_RX_LABEL_PENDING: data packet for a tunnel whose setup has not
+ *	yet reached the side it must go to
+ * @VCOYO_STAT_TX_ERROR: packets the underlay could not send
  */
 enum vcoyo_stat {
 	VCOYO_STAT_UNSPEC,
@@ -171,6 +217,20 @@ enum vcoyo_stat {
 	VCOYO_STAT_RX_MALFORMED,
 	VCOYO_STAT_RX_UNKNOWN_ENDPOINT,
 	VCOYO_STAT_RX_KEY_MISMATCH,
+	VCOYO_STAT_SWITCHED,
+	VCOYO_STAT_TUNNEL_SETUP,
+	VCOYO_STAT_TUNNEL_UP,
+	VCOYO_STAT_TUNNEL_FAILED,
+	VCOYO_STAT_TUNNEL_EXPIRED,
+	VCOYO_STAT_TUNNEL_TORN_DOWN,
+	VCOYO_STAT_SETUP_REFUSED,
+	VCOYO_STAT_DROP_UNREACHABLE,
+	VCOYO_STAT_DROP_QUEUE_FULL,
+	VCOYO_STAT_DROP_CTL_OVERFLOW,
+	VCOYO_STAT_RX_UNKNOWN_LABEL,
+	VCOYO_STAT_RX_WRONG_LINK,
+	VCOYO_STAT_RX_LABEL_PENDING,
+	VCOYO_STAT_TX_ERROR,
 
 	__VCOYO_STAT_MAX,
 };
@@ -257,10 +317,157 @@ enum vcoyo_route_origin {
 	VCOYO_ROUTE_HELPER,
 };
 
-/* Link defaults, changed with VCOYO_CMD_NODE_SET. */
+/**
+ * enum vcoyo_tunnel_state - a tunnel, seen from one of its ends
+ * @VCOYO_TUNNEL_PENDING: this node sent a setup and waits for the answer;
+ *	datagrams to the destination are queued
+ * @VCOYO_TUNNEL_UP: both directions are ready
+ * @VCOYO_TUNNEL_FAILED: the setup failed; datagrams to the destination fail
+ *	with EHOSTUNREACH until the setup timeout has passed again
+ * @VCOYO_TUNNEL_DOWN: in events only: the tunnel is gone (torn down or idle)
+ */
+enum vcoyo_tunnel_state {
+	VCOYO_TUNNEL_PENDING,
+	VCOYO_TUNNEL_UP,
+	VCOYO_TUNNEL_FAILED,
+	VCOYO_TUNNEL_DOWN,
+};
+
+/**
+ * enum vcoyo_reason - why a tunnel failed or went away; also on the wire
+ * @VCOYO_REASON_NONE: no reason given
+ * @VCOYO_REASON_NO_ROUTE: a node on the way has no route to the destination
+ * @VCOYO_REASON_LINK_DOWN: a link on the way is down or was deleted
+ * @VCOYO_REASON_HOP_LIMIT: the setup went through VCOYO_SETUP_HOPS nodes
+ * @VCOYO_REASON_NO_LABELS: a node on the way has no label left
+ * @VCOYO_REASON_IDLE: no traffic for the tunnel idle time
+ * @VCOYO_REASON_TIMEOUT: the setup did not finish within the setup timeout
+ * @VCOYO_REASON_REPLACED: a newer tunnel between the same two nodes
+ *	replaced this one
+ * @VCOYO_REASON_INVALID: the setup named impossible endpoints
+ */
+enum vcoyo_reason {
+	VCOYO_REASON_NONE,
+	VCOYO_REASON_NO_ROUTE,
+	VCOYO_REASON_LINK_DOWN,
+	VCOYO_REASON_HOP_LIMIT,
+	VCOYO_REASON_NO_LABELS,
+	VCOYO_REASON_IDLE,
+	VCOYO_REASON_TIMEOUT,
+	VCOYO_REASON_REPLACED,
+	VCOYO_REASON_INVALID,
+};
+
+/**
+ * enum vcoyo_tunnel_attr - a tunnel ending at this node, nested in
+ *	VCOYO_A_TUNNEL
+ * @VCOYO_TUNNEL_A_PAD: padding for 64-bit alignment
+ * @VCOYO_TUNNEL_A_REMOTE: binary, VCOYO_ADDR_LEN: the node at the other end
+ * @VCOYO_TUNNEL_A_STATE: u8, enum vcoyo_tunnel_state
+ * @VCOYO_TUNNEL_A_INITIATOR: u8, 1 if this node set the tunnel up
+ * @VCOYO_TUNNEL_A_LABEL: u32, this node's label for the tunnel
+ * @VCOYO_TUNNEL_A_PEER_LABEL: u32, the neighbour's label, that this node
+ *	writes in the packets it sends (absent until known)
+ * @VCOYO_TUNNEL_A_LINK: u32, the link the tunnel leaves this node by
+ * @VCOYO_TUNNEL_A_IDLE_MS: u32, milliseconds since the last packet
+ * @VCOYO_TUNNEL_A_QUEUED: u32, datagrams waiting for the setup to finish
+ * @VCOYO_TUNNEL_A_TX_PACKETS: u64, datagrams sent through the tunnel
+ * @VCOYO_TUNNEL_A_TX_BYTES: u64, their payload bytes
+ * @VCOYO_TUNNEL_A_RX_PACKETS: u64, datagrams received through it
+ * @VCOYO_TUNNEL_A_RX_BYTES: u64, their payload bytes
+ * @VCOYO_TUNNEL_A_REASON: u8, enum vcoyo_reason: why it failed or went away
+ */
+enum vcoyo_tunnel_attr {
+	VCOYO_TUNNEL_A_UNSPEC,
+	VCOYO_TUNNEL_A_PAD,
+	VCOYO_TUNNEL_A_REMOTE,
+	VCOYO_TUNNEL_A_STATE,
+	VCOYO_TUNNEL_A_INITIATOR,
+	VCOYO_TUNNEL_A_LABEL,
+	VCOYO_TUNNEL_A_PEER_LABEL,
+	VCOYO_TUNNEL_A_LINK,
+	VCOYO_TUNNEL_A_IDLE_MS,
+	VCOYO_TUNNEL_A_QUEUED,
+	VCOYO_TUNNEL_A_TX_PACKETS,
+	VCOYO_TUNNEL_A_TX_BYTES,
+	VCOYO_TUNNEL_A_RX_PACKETS,
+	VCOYO_TUNNEL_A_RX_BYTES,
+	VCOYO_TUNNEL_A_REASON,
+
+	__VCOYO_TUNNEL_A_MAX,
+};
+
+#define VCOYO_TUNNEL_A_MAX (__VCOYO_TUNNEL_A_MAX - 1)
+
+/**
+ * enum vcoyo_label_role - what a node is to a tunnel it holds a label of
+ * @VCOYO_LABEL_HEAD: the tunnel's initiator
+ * @VCOYO_LABEL_TAIL: the tunnel's other end
+ * @VCOYO_LABEL_TRANSIT: a node on the way, switching between two links
+ */
+enum vcoyo_label_role {
+	VCOYO_LABEL_HEAD,
+	VCOYO_LABEL_TAIL,
+	VCOYO_LABEL_TRANSIT,
+};
+
+/**
+ * enum vcoyo_label_attr - one label of this node, nested in VCOYO_A_LABEL
+ * @VCOYO_LABEL_A_PAD: padding for 64-bit alignment
+ * @VCOYO_LABEL_A_ID: u32, the label
+ * @VCOYO_LABEL_A_ROLE: u8, enum vcoyo_label_role
+ * @VCOYO_LABEL_A_UP_LINK: u32, the link towards the initiator (absent at
+ *	the head)
+ * @VCOYO_LABEL_A_UP_LABEL: u32, the label of the next node that way
+ * @VCOYO_LABEL_A_DOWN_LINK: u32, the link towards the other end (absent at
+ *	the tail)
+ * @VCOYO_LABEL_A_DOWN_LABEL: u32, the label of the next node that way
+ *	(absent until the setup's answer has come back)
+ * @VCOYO_LABEL_A_IDLE_MS: u32, milliseconds since the last packet
+ * @VCOYO_LABEL_A_PACKETS: u64, data packets that arrived with this label
+ * @VCOYO_LABEL_A_BYTES: u64, their bytes, headers included
+ */
+enum vcoyo_label_attr {
+	VCOYO_LABEL_A_UNSPEC,
+	VCOYO_LABEL_A_PAD,
+	VCOYO_LABEL_A_ID,
+	VCOYO_LABEL_A_ROLE,
+	VCOYO_LABEL_A_UP_LINK,
+	VCOYO_LABEL_A_UP_LABEL,
+	VCOYO_LABEL_A_DOWN_LINK,
+	VCOYO_LABEL_A_DOWN_LABEL,
+	VCOYO_LABEL_A_IDLE_MS,
+	VCOYO_LABEL_A_PACKETS,
+	VCOYO_LABEL_A_BYTES,
+
+	__VCOYO_LABEL_A_MAX,
+};
+
+#define VCOYO_LABEL_A_MAX (__VCOYO_LABEL_A_MAX - 1)
+
+/* Link and tunnel defaults, changed with VCOYO_CMD_NODE_SET. */
 #define VCOYO_DEFAULT_PORT		4477
 #define VCOYO_DEFAULT_HELLO_MS		1000
 #define VCOYO_DEFAULT_LINK_TIMEOUT_MS	3500
+#define VCOYO_DEFAULT_SETUP_TIMEOUT_MS	2000
+#define VCOYO_DEFAULT_TUNNEL_IDLE_MS	60000
+
+/* Ranges of the node settings, in milliseconds. */
+#define VCOYO_HELLO_MS_MIN		10
+#define VCOYO_HELLO_MS_MAX		60000
+#define VCOYO_LINK_TIMEOUT_MS_MIN	50
+#define VCOYO_LINK_TIMEOUT_MS_MAX	600000
+#define VCOYO_SETUP_TIMEOUT_MS_MIN	50
+#define VCOYO_SETUP_TIMEOUT_MS_MAX	60000
+#define VCOYO_TUNNEL_IDLE_MS_MIN	100
+#define VCOYO_TUNNEL_IDLE_MS_MAX	86400000
+
+/* Datagrams a tunnel being set up holds; more are dropped and counted. */
+#define VCOYO_TUNNEL_QUEUE_MAX		64
+/* Labels a node may hold at once, numbered 1 to VCOYO_LABEL_MAX. */
+#define VCOYO_LABEL_MAX			((1U << 20) - 1)
+/* Nodes a setup may cross: the end of routing loops. */
+#define VCOYO_SETUP_HOPS		64
 
 /*
  * Wire format between neighbours (Documentation/wire.rst): the payload of a
@@ -269,8 +476,16 @@ enum vcoyo_route_origin {
  */
 #define VCOYO_WIRE_VERSION	1
 
+/*
+ * Types 1-63 are control messages between neighbours, 64-127 data, and
+ * 128-255 are kept for the end-to-end encrypted types of a later version.
+ */
 enum vcoyo_msg_type {
 	VCOYO_MSG_HELLO = 1,
+	VCOYO_MSG_SETUP = 2,
+	VCOYO_MSG_ACK = 3,
+	VCOYO_MSG_TEARDOWN = 4,
+	VCOYO_MSG_DATA = 64,
 };
 
 /**
@@ -303,6 +518,74 @@ struct vcoyo_hello {
 	__u8			public_key[VCOYO_KEY_LEN];
 	__be64			tx_ns;
 	__be64			echo_ns;
+};
+
+/**
+ * struct vcoyo_setup - set a tunnel up, one hop further
+ * @hdr: type VCOYO_MSG_SETUP
+ * @label: the sender's label for the tunnel: the receiver writes it in what
+ *	it sends back this way
+ * @hops_left: nodes the setup may still cross; a node that receives it at 0
+ *	refuses it (VCOYO_REASON_HOP_LIMIT)
+ * @reserved: zero when sent, ignored when received
+ * @src: the initiator's address
+ * @dst: the address of the node at the other end
+ *
+ * 140 bytes.
+ */
+struct vcoyo_setup {
+	struct vcoyo_hdr	hdr;
+	__be32			label;
+	__u8			hops_left;
+	__u8			reserved[3];
+	struct vcoyo_addr	src;
+	struct vcoyo_addr	dst;
+};
+
+/**
+ * struct vcoyo_ack - a setup succeeded, one hop back
+ * @hdr: type VCOYO_MSG_ACK
+ * @label: the receiver's label, from the setup it sent
+ * @peer_label: the sender's label for the tunnel
+ *
+ * 12 bytes.
+ */
+struct vcoyo_ack {
+	struct vcoyo_hdr	hdr;
+	__be32			label;
+	__be32			peer_label;
+};
+
+/**
+ * struct vcoyo_teardown - a tunnel is gone, or its setup failed
+ * @hdr: type VCOYO_MSG_TEARDOWN
+ * @label: the receiver's label for the tunnel
+ * @reason: enum vcoyo_reason
+ * @reserved: zero when sent, ignored when received
+ *
+ * 12 bytes.
+ */
+struct vcoyo_teardown {
+	struct vcoyo_hdr	hdr;
+	__be32			label;
+	__u8			reason;
+	__u8			reserved[3];
+};
+
+/**
+ * struct vcoyo_data - the header of a datagram in a tunnel
+ * @hdr: type VCOYO_MSG_DATA
+ * @label: the receiver's label for the tunnel
+ * @sport: the sending socket's port
+ * @dport: the receiving socket's port
+ *
+ * 12 bytes, followed by the payload.
+ */
+struct vcoyo_data {
+	struct vcoyo_hdr	hdr;
+	__be32			label;
+	__be16			sport;
+	__be16			dport;
 };
 
 #endif /* _UAPI_LINUX_VCOYO_H */
