@@ -2,6 +2,8 @@
 /*
  * SOCK_DGRAM of AF_VCOYO: unreliable datagrams between 512-bit endpoints,
  * with the semantics and the errors of UDP wherever UDP has an answer.
+ * Datagrams to this node are delivered on the spot; those to other nodes
+ * go through the tunnel to that node (tunnel.c).
  *
  * A queued datagram starts with a struct vcoyo_dgram_meta naming its source,
  * followed by the payload; recvmsg() skips the former.
@@ -12,11 +14,6 @@
 #include <linux/sockios.h>
 #include <net/sock.h>
 #include "vcoyo.h"
-
-struct vcoyo_dgram_meta {
-	struct vcoyo_addr src;
-	u16 sport;
-};
 
 static struct proto vcoyo_dgram_proto = {
 	.name = "VCOYO_DGRAM",
@@ -147,8 +144,8 @@ static bool vcoyo_dgram_accepts(struct vcoyo_sock *vs,
  * -ECONNREFUSED when no socket takes it, which the sender may report the way
  * UDP reports an ICMP port unreachable.
  */
-static int vcoyo_dgram_deliver(struct vcoyo_net *vn, struct sk_buff *skb,
-			       const struct vcoyo_addr *dst, u16 dport)
+int vcoyo_dgram_deliver(struct vcoyo_net *vn, struct sk_buff *skb,
+			const struct vcoyo_addr *dst, u16 dport)
 {
 	const struct vcoyo_dgram_meta *meta = (const void *)skb->data;
 	struct vcoyo_sock *vs;
@@ -180,13 +177,38 @@ out:
 	return err;
 }
 
+/* The payload of a datagram to another node, with room for the headers. */
+static int vcoyo_dgram_send_remote(struct vcoyo_net *vn, struct sock *sk, struct msghdr *msg,
+				   size_t len, const struct vcoyo_addr *dst, u16 sport,
+				   u16 dport)
+{
+	struct sk_buff *skb;
+	int err;
+
+	skb = sock_alloc_send_skb(sk, VCOYO_XMIT_HEADROOM + len,
+				  msg->msg_flags & MSG_DONTWAIT, &err);
+	if (!skb)
+		return err;
+	skb_reserve(skb, VCOYO_XMIT_HEADROOM);
+	err = memcpy_from_msg(skb_put(skb, len), msg, len);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	err = vcoyo_tunnel_send(vn, skb, dst, sport, dport);
+	if (err)
+		return err;
+	vcoyo_stat_inc(vn, VCOYO_STAT_DGRAM_SENT);
+	return len;
+}
+
 static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	struct sock *sk = sock->sk;
 	struct vcoyo_sock *vs = vcoyo_sk(sk);
 	struct vcoyo_net *vn = vcoyo_pernet(sock_net(sk));
 	struct vcoyo_dgram_meta *meta, src;
-	struct vcoyo_addr dst;
+	struct vcoyo_addr dst, local;
 	struct sk_buff *skb;
 	bool to_peer;
 	u16 dport;
@@ -209,6 +231,8 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 		dport = ntohs(sa->svc_port);
 	}
 
+	/* One view of the identity for the whole send: it may change meanwhile. */
+	vcoyo_local_addr(vn, &local);
 	lock_sock(sk);
 	if (!msg->msg_name) {
 		if (sk->sk_state != TCP_ESTABLISHED) {
@@ -219,7 +243,7 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 		dport = vs->peer_port;
 	} else if (vcoyo_addr_is_any(&dst)) {
 		/* As UDP to INADDR_ANY: this node. */
-		vcoyo_local_addr(vn, &dst);
+		dst = local;
 	}
 	/* Only errors about the connected peer are reported to the socket. */
 	to_peer = sk->sk_state == TCP_ESTABLISHED && dport == vs->peer_port &&
@@ -229,8 +253,8 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 	if (err)
 		goto out_unlock;
 	if (vcoyo_addr_is_any(&vs->bound_addr)) {
-		vcoyo_local_addr(vn, &src.src);
-	} else if (vcoyo_addr_is_local(vn, &vs->bound_addr)) {
+		src.src = local;
+	} else if (!memcmp(&vs->bound_addr, &local, sizeof(local))) {
 		src.src = vs->bound_addr;
 	} else {
 		/* The identity changed under the socket: not ours to send from. */
@@ -240,9 +264,8 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 	src.sport = vs->port;
 	release_sock(sk);
 
-	/* One node only, for now: other nodes are reached by a later layer. */
-	if (!vcoyo_addr_is_local(vn, &dst))
-		return -EHOSTUNREACH;
+	if (vcoyo_addr_is_any(&local) || memcmp(&dst, &local, sizeof(dst)))
+		return vcoyo_dgram_send_remote(vn, sk, msg, len, &dst, src.sport, dport);
 
 	skb = sock_alloc_send_skb(sk, sizeof(*meta) + len,
 				  msg->msg_flags & MSG_DONTWAIT, &err);

@@ -9,6 +9,9 @@
  * timeout, and comes back by itself when they resume.  A link configured
  * with a public key stays down if hellos carry another key.
  *
+ * A link that stops being up takes the tunnels through it down with it
+ * (signal.c), at the next hello tick; every change of state is an event.
+ *
  * The list of links changes under the node's conf_lock and is read under
  * RCU by the receive path; what a hello changes in a link is under the
  * link's spinlock, taken from softirq.
@@ -29,26 +32,51 @@ void vcoyo_links_init(struct vcoyo_net *vn)
 	vn->link_timeout_ms = VCOYO_DEFAULT_LINK_TIMEOUT_MS;
 }
 
-static struct vcoyo_link *vcoyo_link_by_endpoint(struct vcoyo_net *vn,
-						 const struct sockaddr_in6 *ep)
+/* Under RCU or conf_lock. */
+struct vcoyo_link *vcoyo_link_by_endpoint(struct vcoyo_net *vn,
+					  const struct sockaddr_in6 *ep)
 {
 	struct vcoyo_link *link;
 
 	list_for_each_entry_rcu(link, &vn->links, node,
 				lockdep_is_held(&vn->conf_lock))
-		if (link->endpoint.sin6_port == ep->sin6_port &&
-		    ipv6_addr_equal(&link->endpoint.sin6_addr, &ep->sin6_addr) &&
-		    link->endpoint.sin6_scope_id == ep->sin6_scope_id)
+		if (vcoyo_link_is_from(link, ep))
 			return link;
 	return NULL;
 }
 
-/* Under conf_lock. */
+/* Under RCU or conf_lock. */
+struct vcoyo_link *vcoyo_link_by_id(struct vcoyo_net *vn, u32 id)
+{
+	struct vcoyo_link *link;
+
+	list_for_each_entry_rcu(link, &vn->links, node,
+				lockdep_is_held(&vn->conf_lock))
+		if (link->id == id)
+			return link;
+	return NULL;
+}
+
+bool vcoyo_link_is_up(struct vcoyo_link *link)
+{
+	return READ_ONCE(link->seen.state) == VCOYO_LINK_UP;
+}
+
+static void vcoyo_link_free(struct rcu_head *rcu)
+{
+	struct vcoyo_link *link = container_of(rcu, struct vcoyo_link, rcu);
+
+	dst_cache_destroy(&link->dst_cache);
+	kfree(link);
+}
+
+/* Under conf_lock: the tunnels through the link go first. */
 static void vcoyo_link_unlink(struct vcoyo_net *vn, struct vcoyo_link *link)
 {
+	vcoyo_signal_link_down(vn, link);
 	list_del_rcu(&link->node);
 	WRITE_ONCE(vn->links_seq, vn->links_seq + 1);
-	kfree_rcu(link, rcu);
+	call_rcu(&link->rcu, vcoyo_link_free);
 }
 
 int vcoyo_link_add(struct vcoyo_net *vn, const struct sockaddr_in6 *endpoint,
@@ -60,6 +88,11 @@ int vcoyo_link_add(struct vcoyo_net *vn, const struct sockaddr_in6 *endpoint,
 	link = kzalloc(sizeof(*link), GFP_KERNEL);
 	if (!link)
 		return -ENOMEM;
+	err = dst_cache_init(&link->dst_cache, GFP_KERNEL);
+	if (err) {
+		kfree(link);
+		return err;
+	}
 	link->endpoint = *endpoint;
 	if (peer_key) {
 		link->has_peer_key = true;
@@ -90,6 +123,7 @@ int vcoyo_link_add(struct vcoyo_net *vn, const struct sockaddr_in6 *endpoint,
 
 err_unlock:
 	mutex_unlock(&vn->conf_lock);
+	dst_cache_destroy(&link->dst_cache);
 	kfree(link);
 	return err;
 }
@@ -97,49 +131,55 @@ err_unlock:
 /* Under conf_lock. */
 bool vcoyo_link_exists(struct vcoyo_net *vn, u32 id)
 {
-	struct vcoyo_link *link;
-
-	list_for_each_entry(link, &vn->links, node)
-		if (link->id == id)
-			return true;
-	return false;
+	return vcoyo_link_by_id(vn, id);
 }
 
 int vcoyo_link_del(struct vcoyo_net *vn, u32 id)
 {
 	struct vcoyo_link *link;
-	int err = -ENOENT;
 
 	mutex_lock(&vn->conf_lock);
-	list_for_each_entry(link, &vn->links, node) {
-		if (link->id == id) {
-			vcoyo_routes_flush_link(vn, id);
-			vcoyo_link_unlink(vn, link);
-			err = 0;
-			break;
-		}
+	link = vcoyo_link_by_id(vn, id);
+	if (link) {
+		vcoyo_routes_flush_link(vn, id);
+		vcoyo_link_unlink(vn, link);
 	}
 	/* The port is the node's only while it has links. */
 	if (list_empty(&vn->links))
 		vcoyo_udp_close(vn);
 	mutex_unlock(&vn->conf_lock);
-	return err;
+	return link ? 0 : -ENOENT;
 }
 
-/* Every hello interval, for each link: expire it, and say hello if we can. */
+/*
+ * Every hello interval, for each link: expire it, take its tunnels down if
+ * it is no longer up, and say hello if we can.  Under conf_lock.
+ */
 static void vcoyo_link_tick(struct vcoyo_net *vn, struct vcoyo_link *link,
 			    struct vcoyo_hello *hello, u64 now)
 {
+	bool expired = false;
 	u64 echo = 0;
+	u8 state;
 
 	spin_lock_bh(&link->lock);
 	if (link->seen.peer_tx_ns)
 		echo = link->seen.peer_tx_ns + (now - link->seen.last_rx_ns);
 	/* Silence for longer than the timeout: the neighbour is gone. */
 	if (link->seen.state != VCOYO_LINK_DOWN &&
-	    now - link->seen.last_rx_ns > (u64)vn->link_timeout_ms * NSEC_PER_MSEC)
-		link->seen.state = VCOYO_LINK_DOWN;
+	    now - link->seen.last_rx_ns > (u64)vn->link_timeout_ms * NSEC_PER_MSEC) {
+		WRITE_ONCE(link->seen.state, VCOYO_LINK_DOWN);
+		expired = true;
+	}
+	state = link->seen.state;
 	spin_unlock_bh(&link->lock);
+
+	if (expired)
+		vcoyo_genl_notify_link(vn, link, GFP_KERNEL);
+	/* Down, or another key on the far end: its tunnels go. */
+	if (link->ticked_state == VCOYO_LINK_UP && state != VCOYO_LINK_UP)
+		vcoyo_signal_link_down(vn, link);
+	link->ticked_state = state;
 
 	/* A node without an identity cannot say who it is: it stays silent. */
 	if (!hello)
@@ -189,6 +229,7 @@ void vcoyo_link_rcv_hello(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 	struct vcoyo_hello hello;
 	u64 now, echo;
 	bool match, new_key;
+	u8 state, old_state;
 
 	if (skb_copy_bits(skb, 0, &hello, sizeof(hello))) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
@@ -236,10 +277,18 @@ void vcoyo_link_rcv_hello(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 
 		link->seen.srtt_ns = srtt ? srtt - srtt / 8 + rtt / 8 : rtt;
 	}
-	link->seen.state = match ? VCOYO_LINK_UP : VCOYO_LINK_KEY_MISMATCH;
+	state = match ? VCOYO_LINK_UP : VCOYO_LINK_KEY_MISMATCH;
+	old_state = link->seen.state;
+	WRITE_ONCE(link->seen.state, state);
 	spin_unlock(&link->lock);
 
 	vcoyo_stat_inc(vn, match ? VCOYO_STAT_HELLO_RECEIVED : VCOYO_STAT_RX_KEY_MISMATCH);
+	if (state != old_state) {
+		vcoyo_genl_notify_link(vn, link, GFP_ATOMIC);
+		/* Tunnels through it go at the next tick; make that now. */
+		if (old_state == VCOYO_LINK_UP)
+			mod_delayed_work(system_wq, &vn->hello_work, 0);
+	}
 out:
 	rcu_read_unlock();
 }
@@ -301,14 +350,21 @@ int vcoyo_link_fill(struct sk_buff *skb, struct list_head *entry)
 	return 0;
 }
 
-/* Namespace exit: no request can come any more. */
+/* Namespace exit: no request can come any more; no packet after this. */
+void vcoyo_links_stop(struct vcoyo_net *vn)
+{
+	cancel_delayed_work_sync(&vn->hello_work);
+	mutex_lock(&vn->conf_lock);
+	vcoyo_udp_close(vn);
+	mutex_unlock(&vn->conf_lock);
+}
+
+/* Namespace exit, once the tunnels are gone. */
 void vcoyo_links_exit(struct vcoyo_net *vn)
 {
 	struct vcoyo_link *link, *tmp;
 
-	cancel_delayed_work_sync(&vn->hello_work);
 	mutex_lock(&vn->conf_lock);
-	vcoyo_udp_close(vn);
 	list_for_each_entry_safe(link, tmp, &vn->links, node)
 		vcoyo_link_unlink(vn, link);
 	mutex_unlock(&vn->conf_lock);

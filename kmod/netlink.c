@@ -22,17 +22,27 @@ static const struct nla_policy vcoyo_no_attr_policy[VCOYO_A_MAX + 1] = {
 
 /* Not const: 6.1's struct nla_policy points to a mutable range. */
 static struct netlink_range_validation vcoyo_hello_range = {
-	.min = 10, .max = 60000,
+	.min = VCOYO_HELLO_MS_MIN, .max = VCOYO_HELLO_MS_MAX,
 };
 
 static struct netlink_range_validation vcoyo_timeout_range = {
-	.min = 50, .max = 600000,
+	.min = VCOYO_LINK_TIMEOUT_MS_MIN, .max = VCOYO_LINK_TIMEOUT_MS_MAX,
+};
+
+static struct netlink_range_validation vcoyo_setup_timeout_range = {
+	.min = VCOYO_SETUP_TIMEOUT_MS_MIN, .max = VCOYO_SETUP_TIMEOUT_MS_MAX,
+};
+
+static struct netlink_range_validation vcoyo_tunnel_idle_range = {
+	.min = VCOYO_TUNNEL_IDLE_MS_MIN, .max = VCOYO_TUNNEL_IDLE_MS_MAX,
 };
 
 static const struct nla_policy vcoyo_node_set_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_LISTEN_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[VCOYO_A_HELLO_INTERVAL] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_hello_range),
 	[VCOYO_A_LINK_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_timeout_range),
+	[VCOYO_A_SETUP_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_setup_timeout_range),
+	[VCOYO_A_TUNNEL_IDLE] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_tunnel_idle_range),
 };
 
 /* The endpoint is a sockaddr_in or a sockaddr_in6: checked in the handler. */
@@ -148,7 +158,9 @@ static int vcoyo_fill_node(struct sk_buff *skb, struct vcoyo_net *vn)
 {
 	if (nla_put_u16(skb, VCOYO_A_LISTEN_PORT, READ_ONCE(vn->listen_port)) ||
 	    nla_put_u32(skb, VCOYO_A_HELLO_INTERVAL, READ_ONCE(vn->hello_ms)) ||
-	    nla_put_u32(skb, VCOYO_A_LINK_TIMEOUT, READ_ONCE(vn->link_timeout_ms)))
+	    nla_put_u32(skb, VCOYO_A_LINK_TIMEOUT, READ_ONCE(vn->link_timeout_ms)) ||
+	    nla_put_u32(skb, VCOYO_A_SETUP_TIMEOUT, READ_ONCE(vn->setup_timeout_ms)) ||
+	    nla_put_u32(skb, VCOYO_A_TUNNEL_IDLE, READ_ONCE(vn->tunnel_idle_ms)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -210,6 +222,10 @@ static int vcoyo_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(vn->listen_port, nla_get_u16(tb[VCOYO_A_LISTEN_PORT]));
 	WRITE_ONCE(vn->hello_ms, hello);
 	WRITE_ONCE(vn->link_timeout_ms, timeout);
+	if (tb[VCOYO_A_SETUP_TIMEOUT])
+		WRITE_ONCE(vn->setup_timeout_ms, nla_get_u32(tb[VCOYO_A_SETUP_TIMEOUT]));
+	if (tb[VCOYO_A_TUNNEL_IDLE])
+		WRITE_ONCE(vn->tunnel_idle_ms, nla_get_u32(tb[VCOYO_A_TUNNEL_IDLE]));
 	vcoyo_links_reschedule(vn);
 out:
 	mutex_unlock(&vn->conf_lock);
@@ -364,6 +380,22 @@ static int vcoyo_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				  vcoyo_route_fill);
 }
 
+static int vcoyo_nl_tunnel_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(sock_net(skb->sk));
+
+	return vcoyo_nl_dump_list(skb, cb, &vn->tunnels, &vn->tunnels_seq, VCOYO_CMD_TUNNEL_GET,
+				  vcoyo_tunnel_fill);
+}
+
+static int vcoyo_nl_label_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(sock_net(skb->sk));
+
+	return vcoyo_nl_dump_list(skb, cb, &vn->label_list, &vn->labels_seq, VCOYO_CMD_LABEL_GET,
+				  vcoyo_label_fill);
+}
+
 /* The VCOYO_A_ROUTE nest of a request, parsed; the destination required. */
 static int vcoyo_nl_route_parse(struct genl_info *info, struct nlattr **tb,
 				const struct nla_policy *policy)
@@ -421,6 +453,50 @@ void vcoyo_genl_notify_identity(struct net *net)
 		return;
 	genlmsg_multicast_netns(&vcoyo_genl_family, net, skb, 0,
 				VCOYO_MCGRP_EVENTS_ID, GFP_KERNEL);
+}
+
+/* An event of @cmd for the group, if anyone listens; @fill adds its nest. */
+static void vcoyo_genl_notify(struct vcoyo_net *vn, u8 cmd, gfp_t gfp,
+			      int (*fill)(struct sk_buff *skb, void *obj, u8 arg),
+			      void *obj, u8 arg)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&vcoyo_genl_family, vn->net, VCOYO_MCGRP_EVENTS_ID))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &vcoyo_genl_family, 0, cmd);
+	if (!hdr || fill(skb, obj, arg)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&vcoyo_genl_family, vn->net, skb, 0, VCOYO_MCGRP_EVENTS_ID, gfp);
+}
+
+static int vcoyo_fill_link_event(struct sk_buff *skb, void *link, u8 unused)
+{
+	return vcoyo_link_fill(skb, &((struct vcoyo_link *)link)->node);
+}
+
+/* A link changed state: any context, under RCU or conf_lock. */
+void vcoyo_genl_notify_link(struct vcoyo_net *vn, struct vcoyo_link *link, gfp_t gfp)
+{
+	vcoyo_genl_notify(vn, VCOYO_CMD_LINK_GET, gfp, vcoyo_fill_link_event, link, 0);
+}
+
+static int vcoyo_fill_tunnel_event(struct sk_buff *skb, void *t, u8 state)
+{
+	return vcoyo_tunnel_fill_event(skb, t, state);
+}
+
+/* A tunnel came up, failed or went: under conf_lock. */
+void vcoyo_genl_notify_tunnel(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 state)
+{
+	vcoyo_genl_notify(vn, VCOYO_CMD_TUNNEL_GET, GFP_KERNEL, vcoyo_fill_tunnel_event, t, state);
 }
 
 static const struct genl_ops vcoyo_genl_ops[] = {
@@ -493,6 +569,18 @@ static const struct genl_ops vcoyo_genl_ops[] = {
 	{
 		.cmd = VCOYO_CMD_ROUTE_GET,
 		.dumpit = vcoyo_nl_route_dump,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
+	},
+	{
+		.cmd = VCOYO_CMD_TUNNEL_GET,
+		.dumpit = vcoyo_nl_tunnel_dump,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
+	},
+	{
+		.cmd = VCOYO_CMD_LABEL_GET,
+		.dumpit = vcoyo_nl_label_dump,
 		.policy = vcoyo_no_attr_policy,
 		.maxattr = VCOYO_A_MAX,
 	},

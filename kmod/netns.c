@@ -28,23 +28,31 @@ u64 vcoyo_stat_read(struct vcoyo_net *vn, enum vcoyo_stat stat)
 static int __net_init vcoyo_net_init(struct net *net)
 {
 	struct vcoyo_net *vn = vcoyo_pernet(net);
-
 	int err;
 
+	mutex_init(&vn->conf_lock);
 	vn->stats = alloc_percpu(struct vcoyo_stats);
 	if (!vn->stats)
 		return -ENOMEM;
 	err = vcoyo_routes_init(vn);
-	if (err) {
-		free_percpu(vn->stats);
-		return err;
-	}
+	if (err)
+		goto err_stats;
+	err = vcoyo_tunnels_init(vn);
+	if (err)
+		goto err_routes;
 	vn->net = net;
-	mutex_init(&vn->conf_lock);
 	xa_init_flags(&vn->ports, XA_FLAGS_ALLOC);
 	vcoyo_links_init(vn);
+	vcoyo_labels_init(vn);
+	vcoyo_signal_init(vn);
 	vn->next_port = VCOYO_PORT_EPHEMERAL_MIN;
 	return 0;
+
+err_routes:
+	vcoyo_routes_exit(vn);
+err_stats:
+	free_percpu(vn->stats);
+	return err;
 }
 
 /*
@@ -56,6 +64,10 @@ static void __net_exit vcoyo_net_exit(struct net *net)
 {
 	struct vcoyo_net *vn = vcoyo_pernet(net);
 
+	/* Quiet first: no packet in, no timer; then take the tables apart. */
+	vcoyo_links_stop(vn);
+	vcoyo_signal_exit(vn);
+	vcoyo_tunnels_exit(vn);
 	vcoyo_links_exit(vn);
 	vcoyo_routes_exit(vn);
 	WARN_ON_ONCE(!xa_empty(&vn->ports));

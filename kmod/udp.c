@@ -7,12 +7,20 @@
  *
  * Receive is where the wire format is first checked: every packet is
  * judged here on its common header and dispatched by type; a packet that
- * does not pass is dropped and counted by reason.
+ * does not pass is dropped and counted by reason.  Data packets are handled
+ * on the spot (switch.c), control packets are queued for process context
+ * (signal.c), hellos update their link.
+ *
+ * Data goes out as an skb through the UDP tunnel transmit functions, so a
+ * packet switched in the receive path leaves without being copied; the
+ * route to each neighbour is cached in its link.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
 #include <net/udp_tunnel.h>
 #include "vcoyo.h"
 
@@ -53,6 +61,14 @@ static int vcoyo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	switch (hdr->type) {
+	case VCOYO_MSG_DATA:
+		vcoyo_data_rcv(vn, &from, skb);
+		return 0;
+	case VCOYO_MSG_SETUP:
+	case VCOYO_MSG_ACK:
+	case VCOYO_MSG_TEARDOWN:
+		vcoyo_signal_rcv(vn, &from, skb);
+		return 0;
 	case VCOYO_MSG_HELLO:
 		vcoyo_link_rcv_hello(vn, &from, skb);
 		break;
@@ -95,13 +111,18 @@ int vcoyo_udp_open(struct vcoyo_net *vn)
 	return 0;
 }
 
-/* Called under conf_lock; waits for receivers to be done with the socket. */
+/*
+ * Called under conf_lock.  Senders find the socket under RCU: it is
+ * unpublished first, and the release waits for a grace period.
+ */
 void vcoyo_udp_close(struct vcoyo_net *vn)
 {
-	if (!vn->udp)
+	struct socket *sock = vn->udp;
+
+	if (!sock)
 		return;
-	udp_tunnel_sock_release(vn->udp);
-	vn->udp = NULL;
+	WRITE_ONCE(vn->udp, NULL);
+	udp_tunnel_sock_release(sock);
 }
 
 /* Process context, under conf_lock: send one packet to a neighbour. */
@@ -118,4 +139,109 @@ int vcoyo_udp_send(struct vcoyo_net *vn, const struct sockaddr_in6 *to,
 	if (!vn->udp)
 		return -ENOTCONN;
 	return kernel_sendmsg(vn->udp, &msg, &iov, 1, len);
+}
+
+static int vcoyo_udp_xmit4(struct sock *sk, struct vcoyo_link *link, struct sk_buff *skb,
+			   u32 label)
+{
+	struct flowi4 fl4 = {
+		.daddr = link->endpoint.sin6_addr.s6_addr32[3],
+		.fl4_dport = link->endpoint.sin6_port,
+		.fl4_sport = inet_sk(sk)->inet_sport,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt;
+
+	rt = dst_cache_get_ip4(&link->dst_cache, &fl4.saddr);
+	if (!rt) {
+		rt = ip_route_output_key(sock_net(sk), &fl4);
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
+		dst_cache_set_ip4(&link->dst_cache, &rt->dst, fl4.saddr);
+	}
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) + sizeof(struct iphdr) +
+			 sizeof(struct udphdr))) {
+		ip_rt_put(rt);
+		return -ENOMEM;
+	}
+	((struct vcoyo_data *)skb->data)->label = htonl(label);
+	/* Not DF: a datagram bigger than the path MTU is fragmented. */
+	udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0, ip4_dst_hoplimit(&rt->dst),
+			    0, fl4.fl4_sport, fl4.fl4_dport, false, false);
+	return 0;
+}
+
+static int vcoyo_udp_xmit6(struct sock *sk, struct vcoyo_link *link, struct sk_buff *skb,
+			   u32 label)
+{
+	struct flowi6 fl6 = {
+		.daddr = link->endpoint.sin6_addr,
+		.fl6_dport = link->endpoint.sin6_port,
+		.fl6_sport = inet_sk(sk)->inet_sport,
+		.flowi6_proto = IPPROTO_UDP,
+		.flowi6_oif = link->endpoint.sin6_scope_id,
+	};
+	struct dst_entry *dst;
+
+	dst = dst_cache_get_ip6(&link->dst_cache, &fl6.saddr);
+	if (!dst) {
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
+		if (IS_ERR(dst))
+			return PTR_ERR(dst);
+		dst_cache_set_ip6(&link->dst_cache, dst, &fl6.saddr);
+	}
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + sizeof(struct ipv6hdr) +
+			 sizeof(struct udphdr))) {
+		dst_release(dst);
+		return -ENOMEM;
+	}
+	((struct vcoyo_data *)skb->data)->label = htonl(label);
+	/* IPv6 routers do not fragment: the sender does, when it must. */
+	skb->ignore_df = 1;
+	udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &fl6.saddr, &fl6.daddr, 0,
+			     ip6_dst_hoplimit(dst), 0, fl6.fl6_sport, fl6.fl6_dport, false);
+	return 0;
+}
+
+/*
+ * Send the data packet @skb, its data at a struct vcoyo_data, to the
+ * neighbour at the end of @link, with @label written in its header: the
+ * label may only be written once the header is the skb's own, which
+ * skb_cow_head() sees to.  Any context, under RCU.  Consumes @skb.
+ */
+int vcoyo_udp_xmit(struct vcoyo_net *vn, struct vcoyo_link *link, struct sk_buff *skb,
+		   u32 label)
+{
+	struct socket *sock = READ_ONCE(vn->udp);
+	unsigned int len = skb->len;
+	int err;
+
+	if (unlikely(!sock)) {
+		err = -ENOTCONN;
+		goto drop;
+	}
+	/*
+	 * Whatever the packet was on the way in, it is a new one from this
+	 * node now: no device, no route, no stale checksum state.
+	 */
+	skb_scrub_packet(skb, false);
+	skb->dev = NULL;
+	skb->ip_summed = CHECKSUM_NONE;
+
+	local_bh_disable();	/* the route cache is per CPU */
+	if (ipv6_addr_v4mapped(&link->endpoint.sin6_addr))
+		err = vcoyo_udp_xmit4(sock->sk, link, skb, label);
+	else
+		err = vcoyo_udp_xmit6(sock->sk, link, skb, label);
+	local_bh_enable();
+	if (err)
+		goto drop;
+	atomic64_inc(&link->tx_packets);
+	atomic64_add(len, &link->tx_bytes);
+	return 0;
+
+drop:
+	vcoyo_stat_inc(vn, VCOYO_STAT_TX_ERROR);
+	kfree_skb(skb);
+	return err;
 }

@@ -7,11 +7,15 @@
 #define _VCOYO_H
 
 #include <linux/in6.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
 #include <linux/rhashtable-types.h>
 #include <linux/xarray.h>
+#include <net/dst_cache.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 #include <linux/vcoyo.h>
@@ -19,6 +23,8 @@
 /* Every counter of enum vcoyo_stat, as an index from 0. */
 #define VCOYO_STAT_FIRST	VCOYO_STAT_DGRAM_SENT
 #define VCOYO_STATS_NUM		(VCOYO_STAT_MAX - VCOYO_STAT_FIRST + 1)
+
+struct vcoyo_tunnel;
 
 struct vcoyo_stats {
 	u64 counter[VCOYO_STATS_NUM];
@@ -50,11 +56,61 @@ struct vcoyo_link {
 	struct sockaddr_in6 endpoint;	/* IPv4 as v4-mapped */
 	bool has_peer_key;
 	u8 peer_key[VCOYO_KEY_LEN];	/* the key the neighbour must have */
+	struct dst_cache dst_cache;	/* the underlay route to the endpoint */
+	u8 ticked_state;		/* as the last hello tick saw it */
 
 	spinlock_t lock;		/* protects seen */
 	struct vcoyo_link_seen seen;
 
 	atomic64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+};
+
+/*
+ * One side of a label: the link a tunnel leaves this node by, and the label
+ * the neighbour on it allocated (0 until known).  No link: the tunnel ends
+ * at this node on that side.
+ */
+struct vcoyo_hop {
+	struct vcoyo_link *link;
+	u32 label;			/* READ_ONCE: set by the setup's answer */
+};
+
+/*
+ * A label of this node (label.c): one tunnel, bound to its two sides.  "Up"
+ * leads to the node that set the tunnel up, "down" to the other end.  Made
+ * and released under conf_lock, read under RCU by the receive path; the
+ * links it points to outlive it.
+ */
+struct vcoyo_label {
+	u32 id;
+	u8 role;			/* enum vcoyo_label_role */
+	struct vcoyo_hop up, down;
+	struct vcoyo_tunnel *tunnel;	/* at an end: the tunnel it belongs to */
+	struct list_head node;		/* in vcoyo_net.labels, for dumps */
+	unsigned long created;		/* jiffies */
+	unsigned long last_used;	/* jiffies, of the last data packet */
+	atomic64_t packets, bytes;
+	struct rcu_head rcu;
+};
+
+/*
+ * A tunnel ending at this node (tunnel.c), by the node at its other end.
+ * The state only moves forward: PENDING to UP, and a failed setup is
+ * replaced by a FAILED entry without a label, so that a reader that sees
+ * UP may use @label for as long as it holds the RCU read lock.
+ */
+struct vcoyo_tunnel {
+	struct rhash_head hnode;	/* in vcoyo_net.tunnel_table */
+	struct list_head node;		/* in vcoyo_net.tunnels, for dumps */
+	struct vcoyo_addr remote;
+	u8 state;			/* enum vcoyo_tunnel_state, READ_ONCE */
+	u8 reason;			/* enum vcoyo_reason, once FAILED */
+	bool initiator;
+	struct vcoyo_label *label;	/* NULL when FAILED */
+	unsigned long deadline;		/* jiffies: end of the setup or the hold */
+	struct sk_buff_head queue;	/* datagrams waiting for the setup */
+	atomic64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+	struct rcu_head rcu;
 };
 
 /* One IPvCoyo node: the state of one network namespace. */
@@ -80,6 +136,21 @@ struct vcoyo_net {
 	struct rhashtable route_table;	/* by destination */
 	struct list_head routes;	/* for dumps */
 	u32 routes_seq;
+
+	/* Labels and tunnels; changed under conf_lock, read under RCU. */
+	struct xarray labels;		/* label -> struct vcoyo_label */
+	u32 next_label;
+	struct list_head label_list;	/* for dumps and scans */
+	u32 labels_seq;
+	struct rhashtable tunnel_table;	/* by remote address */
+	struct list_head tunnels;	/* for dumps and scans */
+	u32 tunnels_seq;
+	u32 setup_timeout_ms, tunnel_idle_ms;
+
+	/* Signalling: control packets wait here for process context. */
+	struct sk_buff_head ctl_queue;
+	struct work_struct ctl_work;
+	struct delayed_work expiry_work;
 };
 
 /* The socket of AF_VCOYO. */
@@ -128,15 +199,24 @@ int vcoyo_addr_of_key(const u8 *public_key, struct vcoyo_addr *addr);
 int vcoyo_genl_init(void);
 void vcoyo_genl_exit(void);
 void vcoyo_genl_notify_identity(struct net *net);
+void vcoyo_genl_notify_link(struct vcoyo_net *vn, struct vcoyo_link *link, gfp_t gfp);
+void vcoyo_genl_notify_tunnel(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 state);
 
 /* udp.c */
 int vcoyo_udp_open(struct vcoyo_net *vn);
 void vcoyo_udp_close(struct vcoyo_net *vn);
 int vcoyo_udp_send(struct vcoyo_net *vn, const struct sockaddr_in6 *to,
 		   const void *data, size_t len);
+int vcoyo_udp_xmit(struct vcoyo_net *vn, struct vcoyo_link *link, struct sk_buff *skb,
+		   u32 label);
+
+/* Headroom a datagram needs in front of its payload to go out on a link. */
+#define VCOYO_XMIT_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr) + sizeof(struct vcoyo_data))
 
 /* link.c */
 void vcoyo_links_init(struct vcoyo_net *vn);
+void vcoyo_links_stop(struct vcoyo_net *vn);
 void vcoyo_links_exit(struct vcoyo_net *vn);
 int vcoyo_link_add(struct vcoyo_net *vn, const struct sockaddr_in6 *endpoint,
 		   const u8 *peer_key, u32 *id, struct netlink_ext_ack *extack);
@@ -146,6 +226,72 @@ void vcoyo_link_rcv_hello(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 void vcoyo_links_reschedule(struct vcoyo_net *vn);
 int vcoyo_link_fill(struct sk_buff *skb, struct list_head *entry);
 bool vcoyo_link_exists(struct vcoyo_net *vn, u32 id);
+struct vcoyo_link *vcoyo_link_by_id(struct vcoyo_net *vn, u32 id);
+struct vcoyo_link *vcoyo_link_by_endpoint(struct vcoyo_net *vn,
+					  const struct sockaddr_in6 *ep);
+bool vcoyo_link_is_up(struct vcoyo_link *link);
+
+/* The sender of a packet is the neighbour at the end of @link. */
+static inline bool vcoyo_link_is_from(const struct vcoyo_link *link,
+				      const struct sockaddr_in6 *from)
+{
+	return link && link->endpoint.sin6_port == from->sin6_port &&
+	       ipv6_addr_equal(&link->endpoint.sin6_addr, &from->sin6_addr) &&
+	       link->endpoint.sin6_scope_id == from->sin6_scope_id;
+}
+
+/* label.c */
+void vcoyo_labels_init(struct vcoyo_net *vn);
+void vcoyo_labels_exit(struct vcoyo_net *vn);
+struct vcoyo_label *vcoyo_label_new(struct vcoyo_net *vn, u8 role, struct vcoyo_link *up,
+				    u32 up_label, struct vcoyo_link *down);
+void vcoyo_label_release(struct vcoyo_net *vn, struct vcoyo_label *lbl);
+struct vcoyo_label *vcoyo_label_find(struct vcoyo_net *vn, u32 id);
+int vcoyo_label_fill(struct sk_buff *skb, struct list_head *entry);
+
+/* The side of an end's label that leads into the network. */
+static inline struct vcoyo_hop *vcoyo_label_net_hop(struct vcoyo_label *lbl)
+{
+	return lbl->role == VCOYO_LABEL_HEAD ? &lbl->down : &lbl->up;
+}
+
+static inline void vcoyo_label_touch(struct vcoyo_label *lbl)
+{
+	unsigned long now = jiffies;
+
+	/* Written once a jiffy at most: the line stays shared between CPUs. */
+	if (READ_ONCE(lbl->last_used) != now)
+		WRITE_ONCE(lbl->last_used, now);
+}
+
+/* tunnel.c */
+int vcoyo_tunnels_init(struct vcoyo_net *vn);
+void vcoyo_tunnels_exit(struct vcoyo_net *vn);
+int vcoyo_tunnel_send(struct vcoyo_net *vn, struct sk_buff *skb,
+		      const struct vcoyo_addr *dst, u16 sport, u16 dport);
+struct vcoyo_tunnel *vcoyo_tunnel_find(struct vcoyo_net *vn, const struct vcoyo_addr *remote);
+int vcoyo_tunnel_open(struct vcoyo_net *vn, const struct vcoyo_addr *remote,
+		      struct vcoyo_label *lbl);
+void vcoyo_tunnel_up(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
+void vcoyo_tunnel_unlabel(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
+void vcoyo_tunnel_end(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 reason);
+int vcoyo_tunnel_fill(struct sk_buff *skb, struct list_head *entry);
+int vcoyo_tunnel_fill_event(struct sk_buff *skb, struct vcoyo_tunnel *t, u8 state);
+
+/* signal.c */
+void vcoyo_signal_init(struct vcoyo_net *vn);
+void vcoyo_signal_exit(struct vcoyo_net *vn);
+void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+		      struct sk_buff *skb);
+int vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
+		       const struct vcoyo_addr *src, const struct vcoyo_addr *dst);
+void vcoyo_signal_teardown(struct vcoyo_net *vn, struct vcoyo_label *lbl, u8 reason);
+void vcoyo_signal_link_down(struct vcoyo_net *vn, struct vcoyo_link *link);
+void vcoyo_signal_kick(struct vcoyo_net *vn);
+
+/* switch.c */
+void vcoyo_data_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+		    struct sk_buff *skb);
 
 /* route.c */
 int vcoyo_routes_init(struct vcoyo_net *vn);
@@ -171,5 +317,13 @@ int vcoyo_sockaddr_check(const struct sockaddr *uaddr, int len);
 int vcoyo_dgram_init(void);
 void vcoyo_dgram_exit(void);
 int vcoyo_dgram_create(struct net *net, struct socket *sock, int kern);
+int vcoyo_dgram_deliver(struct vcoyo_net *vn, struct sk_buff *skb,
+			const struct vcoyo_addr *dst, u16 dport);
+
+/* What a queued datagram starts with, before its payload. */
+struct vcoyo_dgram_meta {
+	struct vcoyo_addr src;
+	u16 sport;
+};
 
 #endif /* _VCOYO_H */

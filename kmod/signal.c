@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tunnel signalling between neighbours, and the timers that end tunnels.
+ *
+ * A setup travels hop by hop along the routes, like an RSVP-TE path message
+ * carrying an upstream label: each node allocates its label for the tunnel,
+ * binds it to the link the setup came from (with the sender's label) and to
+ * the link it forwards it on, and puts its own label in what it forwards.
+ * The destination allocates its label and answers with an ACK, which walks
+ * back giving each node the label of its downstream neighbour.  When the
+ * ACK reaches the initiator both directions are ready: one round trip.
+ *
+ *	S            T1            T2            D
+ *	|--SETUP(a)-->|             |             |
+ *	|             |--SETUP(b)-->|             |
+ *	|             |             |--SETUP(c)-->|
+ *	|             |             |<-ACK(c,d)---|
+ *	|             |<-ACK(b,c)---|             |
+ *	|<-ACK(a,b)---|             |             |
+ *
+ * A TEARDOWN releases a label and goes on to the other side; a node that
+ * cannot forward a setup answers it with one.  A link that goes down takes
+ * the labels bound to it, and a TEARDOWN goes the other way from each.
+ *
+ * Control packets arrive in softirq and are queued (bounded) to a work item
+ * that handles them under conf_lock, in process context: setups allocate
+ * memory and consult the routes, and the rare control packet can wait for a
+ * worker.  Data never does.
+ */
+#include <linux/skbuff.h>
+#include "vcoyo.h"
+
+/* Control packets waiting for the worker; more are dropped and counted. */
+#define VCOYO_CTL_QUEUE_MAX	4096
+/* Control packets handled per hold of conf_lock. */
+#define VCOYO_CTL_BATCH		64
+
+/* What the receive path keeps of a control packet, in skb->cb. */
+struct vcoyo_ctl_cb {
+	struct sockaddr_in6 from;
+};
+
+static struct vcoyo_ctl_cb *vcoyo_ctl_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct vcoyo_ctl_cb) > sizeof(skb->cb));
+	return (struct vcoyo_ctl_cb *)skb->cb;
+}
+
+/* Under conf_lock: one control packet to the neighbour on @link. */
+static void vcoyo_signal_send(struct vcoyo_net *vn, struct vcoyo_link *link,
+			      const void *msg, size_t len)
+{
+	if (vcoyo_udp_send(vn, &link->endpoint, msg, len) < 0) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_TX_ERROR);
+		return;
+	}
+	atomic64_inc(&link->tx_packets);
+	atomic64_add(len, &link->tx_bytes);
+}
+
+static void vcoyo_signal_hdr(struct vcoyo_hdr *hdr, u8 type)
+{
+	hdr->version = VCOYO_WIRE_VERSION;
+	hdr->type = type;
+	hdr->reserved = 0;
+}
+
+static void vcoyo_signal_send_setup(struct vcoyo_net *vn, struct vcoyo_link *link, u32 label,
+				    u8 hops_left, const struct vcoyo_addr *src,
+				    const struct vcoyo_addr *dst)
+{
+	struct vcoyo_setup msg = {
+		.label = htonl(label),
+		.hops_left = hops_left,
+		.src = *src,
+		.dst = *dst,
+	};
+
+	vcoyo_signal_hdr(&msg.hdr, VCOYO_MSG_SETUP);
+	vcoyo_signal_send(vn, link, &msg, sizeof(msg));
+}
+
+static void vcoyo_signal_send_ack(struct vcoyo_net *vn, struct vcoyo_link *link, u32 label,
+				  u32 peer_label)
+{
+	struct vcoyo_ack msg = {
+		.label = htonl(label),
+		.peer_label = htonl(peer_label),
+	};
+
+	vcoyo_signal_hdr(&msg.hdr, VCOYO_MSG_ACK);
+	vcoyo_signal_send(vn, link, &msg, sizeof(msg));
+}
+
+/* A TEARDOWN to the neighbour on @hop, if there is one that knows the tunnel. */
+static void vcoyo_signal_send_teardown(struct vcoyo_net *vn, const struct vcoyo_hop *hop,
+				       u8 reason)
+{
+	struct vcoyo_teardown msg = {
+		.label = htonl(hop->label),
+		.reason = reason,
+	};
+
+	if (!hop->link || !hop->label)
+		return;
+	vcoyo_signal_hdr(&msg.hdr, VCOYO_MSG_TEARDOWN);
+	vcoyo_signal_send(vn, hop->link, &msg, sizeof(msg));
+}
+
+/* Under conf_lock: this node starts the tunnel of @lbl, a head label. */
+int vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
+		       const struct vcoyo_addr *src, const struct vcoyo_addr *dst)
+{
+	vcoyo_signal_send_setup(vn, lbl->down.link, lbl->id, VCOYO_SETUP_HOPS, src, dst);
+	return 0;
+}
+
+/* Under conf_lock: tell both neighbours of @lbl that its tunnel is gone. */
+void vcoyo_signal_teardown(struct vcoyo_net *vn, struct vcoyo_label *lbl, u8 reason)
+{
+	vcoyo_signal_send_teardown(vn, &lbl->up, reason);
+	vcoyo_signal_send_teardown(vn, &lbl->down, reason);
+}
+
+/* Under conf_lock: @lbl goes, with its tunnel if it has one. */
+static void vcoyo_signal_release(struct vcoyo_net *vn, struct vcoyo_label *lbl, u8 reason)
+{
+	if (lbl->role == VCOYO_LABEL_TRANSIT)
+		vcoyo_label_release(vn, lbl);
+	else
+		vcoyo_tunnel_end(vn, lbl->tunnel, reason);
+}
+
+/* Under conf_lock: refuse a setup, back on the link it came from. */
+static void vcoyo_signal_refuse(struct vcoyo_net *vn, struct vcoyo_link *link, u32 label,
+				u8 reason)
+{
+	struct vcoyo_hop back = { .link = link, .label = label };
+
+	vcoyo_stat_inc(vn, VCOYO_STAT_SETUP_REFUSED);
+	vcoyo_signal_send_teardown(vn, &back, reason);
+}
+
+/* Under conf_lock: a setup reached its destination, this node. */
+static void vcoyo_signal_accept(struct vcoyo_net *vn, struct vcoyo_link *link,
+				const struct vcoyo_setup *msg, u32 up_label)
+{
+	struct vcoyo_tunnel *old = vcoyo_tunnel_find(vn, &msg->src);
+	struct vcoyo_label *lbl;
+
+	/*
+	 * Both ends set up at once: the lower address keeps its own setup.
+	 * The other end then tears its own down and answers ours.
+	 */
+	if (old && old->state == VCOYO_TUNNEL_PENDING && old->label &&
+	    memcmp(&msg->dst, &msg->src, sizeof(msg->src)) < 0) {
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_REPLACED);
+		return;
+	}
+	lbl = vcoyo_label_new(vn, VCOYO_LABEL_TAIL, link, up_label, NULL);
+	if (IS_ERR(lbl)) {
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_NO_LABELS);
+		return;
+	}
+	if (vcoyo_tunnel_open(vn, &msg->src, lbl)) {
+		vcoyo_label_release(vn, lbl);
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_NO_LABELS);
+		return;
+	}
+	vcoyo_signal_send_ack(vn, link, up_label, lbl->id);
+}
+
+/* Under conf_lock: a setup to pass on, along this node's route. */
+static void vcoyo_signal_forward(struct vcoyo_net *vn, struct vcoyo_link *link,
+				 const struct vcoyo_setup *msg, u32 up_label)
+{
+	struct vcoyo_label *lbl;
+	struct vcoyo_link *out;
+	u32 out_id;
+
+	if (!msg->hops_left) {
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_HOP_LIMIT);
+		return;
+	}
+	rcu_read_lock();
+	out_id = vcoyo_route_lookup(vn, &msg->dst);
+	rcu_read_unlock();
+	out = out_id ? vcoyo_link_by_id(vn, out_id) : NULL;
+	/* Back where it came from is no way forward either. */
+	if (!out || out == link) {
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_NO_ROUTE);
+		return;
+	}
+	if (!vcoyo_link_is_up(out)) {
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_LINK_DOWN);
+		return;
+	}
+	lbl = vcoyo_label_new(vn, VCOYO_LABEL_TRANSIT, link, up_label, out);
+	if (IS_ERR(lbl)) {
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_NO_LABELS);
+		return;
+	}
+	vcoyo_signal_send_setup(vn, out, lbl->id, msg->hops_left - 1, &msg->src, &msg->dst);
+	vcoyo_signal_kick(vn);
+}
+
+static void vcoyo_signal_rcv_setup(struct vcoyo_net *vn, struct vcoyo_link *link,
+				   struct sk_buff *skb)
+{
+	struct vcoyo_setup msg;
+	u32 up_label;
+
+	if (skb_copy_bits(skb, 0, &msg, sizeof(msg))) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
+		return;
+	}
+	up_label = ntohl(msg.label);
+	if (!up_label) {
+		/* Nowhere to answer. */
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
+		return;
+	}
+	if (vcoyo_addr_is_any(&msg.src) || vcoyo_addr_is_any(&msg.dst) ||
+	    !memcmp(&msg.src, &msg.dst, sizeof(msg.src)) || vcoyo_addr_is_local(vn, &msg.src)) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_INVALID);
+		return;
+	}
+	if (!vcoyo_link_is_up(link)) {
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_LINK_DOWN);
+		return;
+	}
+	if (vcoyo_addr_is_local(vn, &msg.dst))
+		vcoyo_signal_accept(vn, link, &msg, up_label);
+	else
+		vcoyo_signal_forward(vn, link, &msg, up_label);
+}
+
+static void vcoyo_signal_rcv_ack(struct vcoyo_net *vn, struct vcoyo_link *link,
+				 struct sk_buff *skb)
+{
+	struct vcoyo_label *lbl;
+	struct vcoyo_ack msg;
+	u32 peer_label;
+
+	if (skb_copy_bits(skb, 0, &msg, sizeof(msg))) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
+		return;
+	}
+	peer_label = ntohl(msg.peer_label);
+	if (!peer_label) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
+		return;
+	}
+	lbl = vcoyo_label_find(vn, ntohl(msg.label));
+	if (!lbl) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_LABEL);
+		return;
+	}
+	/* Only the downstream neighbour answers, and only once. */
+	if (lbl->down.link != link || lbl->down.label) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_WRONG_LINK);
+		return;
+	}
+	WRITE_ONCE(lbl->down.label, peer_label);
+	if (lbl->role == VCOYO_LABEL_TRANSIT)
+		vcoyo_signal_send_ack(vn, lbl->up.link, lbl->up.label, lbl->id);
+	else
+		vcoyo_tunnel_up(vn, lbl->tunnel);
+}
+
+static void vcoyo_signal_rcv_teardown(struct vcoyo_net *vn, struct vcoyo_link *link,
+				      struct sk_buff *skb)
+{
+	struct vcoyo_teardown msg;
+	struct vcoyo_label *lbl;
+	struct vcoyo_hop *other;
+
+	if (skb_copy_bits(skb, 0, &msg, sizeof(msg))) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
+		return;
+	}
+	lbl = vcoyo_label_find(vn, ntohl(msg.label));
+	if (!lbl) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_LABEL);
+		return;
+	}
+	if (lbl->up.link == link) {
+		other = &lbl->down;
+	} else if (lbl->down.link == link) {
+		other = &lbl->up;
+	} else {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_WRONG_LINK);
+		return;
+	}
+	vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_TORN_DOWN);
+	if (lbl->role != VCOYO_LABEL_TRANSIT && msg.reason == VCOYO_REASON_REPLACED &&
+	    lbl->tunnel->state == VCOYO_TUNNEL_PENDING) {
+		/* Our setup lost to the other end's, which is on its way. */
+		vcoyo_tunnel_unlabel(vn, lbl->tunnel);
+		return;
+	}
+	vcoyo_signal_send_teardown(vn, other, msg.reason);
+	vcoyo_signal_release(vn, lbl, msg.reason);
+}
+
+/* Under conf_lock: one control packet, @skb->data at its header. */
+static void vcoyo_signal_handle(struct vcoyo_net *vn, struct sk_buff *skb)
+{
+	const struct vcoyo_hdr *hdr = (const struct vcoyo_hdr *)skb->data;
+	struct vcoyo_link *link;
+
+	link = vcoyo_link_by_endpoint(vn, &vcoyo_ctl_cb(skb)->from);
+	if (!link) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_ENDPOINT);
+		return;
+	}
+	atomic64_inc(&link->rx_packets);
+	atomic64_add(skb->len, &link->rx_bytes);
+	switch (hdr->type) {
+	case VCOYO_MSG_SETUP:
+		vcoyo_signal_rcv_setup(vn, link, skb);
+		break;
+	case VCOYO_MSG_ACK:
+		vcoyo_signal_rcv_ack(vn, link, skb);
+		break;
+	case VCOYO_MSG_TEARDOWN:
+		vcoyo_signal_rcv_teardown(vn, link, skb);
+		break;
+	}
+}
+
+static void vcoyo_ctl_work(struct work_struct *work)
+{
+	struct vcoyo_net *vn = container_of(work, struct vcoyo_net, ctl_work);
+	struct sk_buff_head batch;
+	struct sk_buff *skb;
+	int n;
+
+	__skb_queue_head_init(&batch);
+	spin_lock_bh(&vn->ctl_queue.lock);
+	skb_queue_splice_init(&vn->ctl_queue, &batch);
+	spin_unlock_bh(&vn->ctl_queue.lock);
+
+	while (!skb_queue_empty(&batch)) {
+		mutex_lock(&vn->conf_lock);
+		for (n = 0; n < VCOYO_CTL_BATCH && (skb = __skb_dequeue(&batch)); n++) {
+			vcoyo_signal_handle(vn, skb);
+			consume_skb(skb);
+		}
+		mutex_unlock(&vn->conf_lock);
+		cond_resched();
+	}
+}
+
+/*
+ * Softirq: a control packet from @from, @skb->data at its header.  Its
+ * length is checked by its handler, the header by the caller.  Consumes it.
+ */
+void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+		      struct sk_buff *skb)
+{
+	if (skb_queue_len_lockless(&vn->ctl_queue) >= VCOYO_CTL_QUEUE_MAX) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_DROP_CTL_OVERFLOW);
+		kfree_skb(skb);
+		return;
+	}
+	/* It waits for a worker: it must not pin a route or conntrack. */
+	skb_scrub_packet(skb, false);
+	vcoyo_ctl_cb(skb)->from = *from;
+	skb_queue_tail(&vn->ctl_queue, skb);
+	queue_work(system_wq, &vn->ctl_work);
+}
+
+/* Under conf_lock: @link is down or going; so are the tunnels through it. */
+void vcoyo_signal_link_down(struct vcoyo_net *vn, struct vcoyo_link *link)
+{
+	struct vcoyo_label *lbl, *tmp;
+
+	list_for_each_entry_safe(lbl, tmp, &vn->label_list, node) {
+		if (lbl->up.link == link)
+			vcoyo_signal_send_teardown(vn, &lbl->down, VCOYO_REASON_LINK_DOWN);
+		else if (lbl->down.link == link)
+			vcoyo_signal_send_teardown(vn, &lbl->up, VCOYO_REASON_LINK_DOWN);
+		else
+			continue;
+		vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_TORN_DOWN);
+		vcoyo_signal_release(vn, lbl, VCOYO_REASON_LINK_DOWN);
+	}
+}
+
+/* Under conf_lock: has the label of a tunnel this node switches expired? */
+static bool vcoyo_transit_expired(struct vcoyo_net *vn, struct vcoyo_label *lbl,
+				  unsigned long now, u8 *reason)
+{
+	unsigned long setup = msecs_to_jiffies(vn->setup_timeout_ms);
+	unsigned long idle = msecs_to_jiffies(vn->tunnel_idle_ms);
+
+	if (!lbl->down.label && time_after(now, lbl->created + setup)) {
+		*reason = VCOYO_REASON_TIMEOUT;
+		return true;
+	}
+	/* Later than the ends, which normally say it first. */
+	*reason = VCOYO_REASON_IDLE;
+	return time_after(now, READ_ONCE(lbl->last_used) + idle + setup);
+}
+
+/* Under conf_lock: end the tunnels and labels whose time is up. */
+static void vcoyo_signal_expire(struct vcoyo_net *vn)
+{
+	unsigned long idle = msecs_to_jiffies(vn->tunnel_idle_ms);
+	unsigned long now = jiffies;
+	struct vcoyo_tunnel *t, *ttmp;
+	struct vcoyo_label *lbl, *ltmp;
+	u8 reason;
+
+	list_for_each_entry_safe(t, ttmp, &vn->tunnels, node) {
+		if (t->state != VCOYO_TUNNEL_UP) {
+			if (time_after_eq(now, t->deadline))
+				vcoyo_tunnel_end(vn, t, VCOYO_REASON_TIMEOUT);
+			continue;
+		}
+		if (time_after(now, READ_ONCE(t->label->last_used) + idle)) {
+			vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_EXPIRED);
+			vcoyo_signal_teardown(vn, t->label, VCOYO_REASON_IDLE);
+			vcoyo_tunnel_end(vn, t, VCOYO_REASON_IDLE);
+		}
+	}
+	list_for_each_entry_safe(lbl, ltmp, &vn->label_list, node) {
+		if (lbl->role != VCOYO_LABEL_TRANSIT ||
+		    !vcoyo_transit_expired(vn, lbl, now, &reason))
+			continue;
+		vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_EXPIRED);
+		vcoyo_signal_teardown(vn, lbl, reason);
+		vcoyo_label_release(vn, lbl);
+	}
+}
+
+/* How often the timers look: a quarter of the shortest time they keep. */
+static unsigned long vcoyo_expiry_period(struct vcoyo_net *vn)
+{
+	u32 ms = min(vn->setup_timeout_ms, vn->tunnel_idle_ms) / 4;
+
+	return msecs_to_jiffies(clamp_t(u32, ms, 10, 1000));
+}
+
+static void vcoyo_expiry_work(struct work_struct *work)
+{
+	struct vcoyo_net *vn = container_of(to_delayed_work(work), struct vcoyo_net,
+					    expiry_work);
+
+	mutex_lock(&vn->conf_lock);
+	vcoyo_signal_expire(vn);
+	if (!list_empty(&vn->label_list) || !list_empty(&vn->tunnels))
+		queue_delayed_work(system_wq, &vn->expiry_work, vcoyo_expiry_period(vn));
+	mutex_unlock(&vn->conf_lock);
+}
+
+/* Under conf_lock: there is something for the timers to watch. */
+void vcoyo_signal_kick(struct vcoyo_net *vn)
+{
+	queue_delayed_work(system_wq, &vn->expiry_work, vcoyo_expiry_period(vn));
+}
+
+void vcoyo_signal_init(struct vcoyo_net *vn)
+{
+	skb_queue_head_init(&vn->ctl_queue);
+	INIT_WORK(&vn->ctl_work, vcoyo_ctl_work);
+	INIT_DELAYED_WORK(&vn->expiry_work, vcoyo_expiry_work);
+}
+
+/* Namespace exit, once the UDP socket is closed: no packet can come. */
+void vcoyo_signal_exit(struct vcoyo_net *vn)
+{
+	cancel_work_sync(&vn->ctl_work);
+	cancel_delayed_work_sync(&vn->expiry_work);
+	skb_queue_purge(&vn->ctl_queue);
+}
