@@ -5,6 +5,7 @@ IP=/usr/bin/ip
 tap_n=0
 tap_failed=0
 tap_out=$(mktemp)
+tap_wait=$(mktemp)
 
 # check DESCRIPTION COMMAND...: a test point that passes if COMMAND succeeds.
 check()
@@ -55,7 +56,7 @@ usage_error()
 
 tap_done()
 {
-	rm -f "$tap_out"
+	rm -f "$tap_out" "$tap_wait"
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
@@ -80,4 +81,71 @@ on()
 	ns=$1
 	shift
 	nsenter --net="/run/netns/$ns" "$@"
+}
+
+# same WHAT GOT WANT: equal strings, or say what differs.
+same()
+{
+	[ "$2" = "$3" ] && return 0
+	echo "$1: got '$2', want '$3'"
+	return 1
+}
+
+# contains TEXT WANT...: TEXT contains each WANT.
+contains()
+{
+	text=$1
+	shift
+	echo "$text"
+	for want in "$@"; do
+		case "$text" in *"$want"*) ;; *) echo "missing: $want"; return 1 ;; esac
+	done
+}
+
+# matches TEXT ERE: TEXT is one line matching the extended regular expression.
+matches()
+{
+	echo "$1" | grep -Eqx "$2" && return 0
+	echo "'$1' does not match '$2'"
+	return 1
+}
+
+now_ms()
+{
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND until it succeeds; after SECONDS
+# give up, showing its last output.  Says how long it took.
+wait_for()
+{
+	w_start=$(now_ms)
+	w_limit=$((w_start + $1 * 1000))
+	shift
+	while ! "$@" >"$tap_wait" 2>&1; do
+		if [ "$(now_ms)" -ge "$w_limit" ]; then
+			cat "$tap_wait"
+			echo "still false after $(($(now_ms) - w_start)) ms"
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "after $(($(now_ms) - w_start)) ms"
+}
+
+# sum NODE NAME...: the sum of NODE's counters NAME, from one stats request.
+sum()
+{
+	s_node=$1
+	shift
+	on "$s_node" vcoyo-nl stats | awk -v names=" $* " '
+		{ name = $1; sub(/:$/, "", name) }
+		index(names, " " name " ") { sum += $2; found++ }
+		END { if (found) print sum + 0 }'
+}
+
+# stat NODE NAME: one of NODE's counters.
+stat()
+{
+	sum "$1" "$2"
 }

@@ -23,56 +23,6 @@ dir=$(mktemp -d)
 chmod 755 "$dir"
 t_start=$(awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime)
 
-# same WHAT GOT WANT: equal strings, or say what differs.
-same()
-{
-	[ "$2" = "$3" ] && return 0
-	echo "$1: got '$2', want '$3'"
-	return 1
-}
-
-# contains TEXT WANT...: TEXT contains each WANT.
-contains()
-{
-	text=$1
-	shift
-	echo "$text"
-	for want in "$@"; do
-		case "$text" in *"$want"*) ;; *) echo "missing: $want"; return 1 ;; esac
-	done
-}
-
-# matches TEXT ERE: TEXT is one line matching the extended regular expression.
-matches()
-{
-	echo "$1" | grep -Eqx "$2" && return 0
-	echo "'$1' does not match '$2'"
-	return 1
-}
-
-now_ms()
-{
-	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
-}
-
-# wait_for SECONDS COMMAND...: poll COMMAND until it succeeds; after SECONDS
-# give up, showing its last output.  Says how long it took.
-wait_for()
-{
-	w_start=$(now_ms)
-	w_limit=$((w_start + $1 * 1000))
-	shift
-	while ! "$@" >"$dir/wait.out" 2>&1; do
-		if [ "$(now_ms)" -ge "$w_limit" ]; then
-			cat "$dir/wait.out"
-			echo "still false after $(($(now_ms) - w_start)) ms"
-			return 1
-		fi
-		sleep 0.1
-	done
-	echo "after $(($(now_ms) - w_start)) ms"
-}
-
 # nfield NODE LABEL: the value of "LABEL: value" in `vcoyo-nl node show`.
 nfield()
 {
@@ -87,23 +37,6 @@ lfield()
 		$0 == head { p = 1; next }
 		/^link / { p = 0 }
 		p && index($0, label) == 1 { print substr($0, length(label) + 1) }'
-}
-
-# sum NODE NAME...: the sum of NODE's counters NAME, from one stats request.
-sum()
-{
-	s_node=$1
-	shift
-	on "$s_node" vcoyo-nl stats | awk -v names=" $* " '
-		{ name = $1; sub(/:$/, "", name) }
-		index(names, " " name " ") { sum += $2; found++ }
-		END { if (found) print sum + 0 }'
-}
-
-# stat NODE NAME: one of NODE's counters.
-stat()
-{
-	sum "$1" "$2"
 }
 
 # state_is NODE ID STATE: link ID of NODE is in STATE.

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #include "nl.h"
 
 #define PROG	"vcoyo-nl"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct verb;
 
@@ -227,13 +231,16 @@ static void out_str(struct ctx *ctx, const char *key, const char *label, const c
 	}
 }
 
+/* A number; without a label, bare in text as out_str() prints it. */
 static void out_u64(struct ctx *ctx, const char *key, const char *label, uint64_t value)
 {
 	if (ctx->json) {
 		out_json_key(ctx, key);
 		printf("%" PRIu64, value);
-	} else {
+	} else if (label) {
 		printf("%s%s: %" PRIu64 "\n", out_indent(ctx), label, value);
+	} else {
+		printf("%" PRIu64 "\n", value);
 	}
 }
 
@@ -265,6 +272,139 @@ static void out_bool(struct ctx *ctx, const char *key, bool value)
 		out_json_key(ctx, key);
 		fputs(value ? "true" : "false", stdout);
 	}
+}
+
+/* A number the kernel may leave out: null in JSON, no line in text. */
+static void out_opt_u64(struct ctx *ctx, bool has, const char *key, const char *label,
+			uint64_t value)
+{
+	if (has)
+		out_u64(ctx, key, label, value);
+	else
+		out_null(ctx, key);
+}
+
+/*
+ * One-line items (route show, tunnel show, label show, monitor): " WORD VALUE"
+ * pairs, VALUE "-" when the kernel left it out, so that every line of a kind
+ * has the same words and stays easy to grep and to cut.
+ */
+static void text_value(bool has, uint64_t value, const char *unit)
+{
+	if (has)
+		printf("%" PRIu64 "%s", value, unit);
+	else
+		putchar('-');
+}
+
+static void text_field(const char *word, bool has, uint64_t value, const char *unit)
+{
+	printf(" %s ", word);
+	text_value(has, value, unit);
+}
+
+/* The longest name enum_name() makes up: a prefix and a number. */
+#define ENUM_STRLEN	24
+
+/*
+ * The name of value in names (n of them); a value newer than this program,
+ * or one without a name, is PREFIX_N in buf.
+ */
+static const char *enum_name(const char *const *names, size_t n, unsigned int value,
+			     const char *prefix, char buf[ENUM_STRLEN])
+{
+	if (value < n && names[value])
+		return names[value];
+	snprintf(buf, ENUM_STRLEN, "%s_%u", prefix, value);
+	return buf;
+}
+
+/*
+ * The attributes of a parsed object (a link, a tunnel...): "has" holds a bit
+ * for each attribute present, by type, so that absent and zero differ.
+ */
+#define HAS(obj, attr)	((obj)->has & (1u << (attr)))
+
+static uint32_t attrs_present(const struct nlattr *const *tb, unsigned int max)
+{
+	uint32_t has = 0;
+	unsigned int type;
+
+	for (type = 0; type <= max; type++)
+		if (tb[type])
+			has |= 1u << type;
+	return has;
+}
+
+/* An attribute's value, 0 if absent: HAS() tells the two apart. */
+static uint8_t attr_u8(const struct nlattr *attr)
+{
+	return attr ? mnl_attr_get_u8(attr) : 0;
+}
+
+static uint16_t attr_u16(const struct nlattr *attr)
+{
+	return attr ? mnl_attr_get_u16(attr) : 0;
+}
+
+static uint32_t attr_u32(const struct nlattr *attr)
+{
+	return attr ? mnl_attr_get_u32(attr) : 0;
+}
+
+static uint64_t attr_u64(const struct nlattr *attr)
+{
+	return attr ? mnl_attr_get_u64(attr) : 0;
+}
+
+/* The highest attribute a "has" mask holds, in a nest or at the top level. */
+#define OBJ_A_MAX	31
+_Static_assert(VCOYO_A_MAX <= OBJ_A_MAX, "struct node has, identity");
+_Static_assert(VCOYO_LINK_A_MAX <= OBJ_A_MAX, "struct link has");
+_Static_assert(VCOYO_ROUTE_A_MAX <= OBJ_A_MAX, "struct route");
+_Static_assert(VCOYO_TUNNEL_A_MAX <= OBJ_A_MAX, "struct tunnel has");
+_Static_assert(VCOYO_LABEL_A_MAX <= OBJ_A_MAX, "struct label has");
+
+/* A nest parser of nl.h: vcoyo_nl_parse_link(), vcoyo_nl_parse_tunnel()... */
+typedef int (*nest_parse_t)(const struct nlattr *nest, const struct nlattr **tb);
+
+/*
+ * What a message of a dump or an event carries: an identity, a link, a
+ * tunnel...  It sits in the nest attribute @nest (0: at the top level), which
+ * @parse checks against the uapi; @required are the attributes without which
+ * it is of no use; @fill reads the checked attributes into the object (0, or
+ * -1 with errno set).  @json prints the members of its JSON object, @text its
+ * line of text without the newline (one-line dumps: route, tunnel, label).
+ */
+struct object_kind {
+	uint16_t nest;
+	nest_parse_t parse;
+	unsigned int max;
+	uint32_t required;
+	int (*fill)(void *obj, const struct nlattr *const *tb);
+	void (*json)(struct ctx *ctx, const void *obj);
+	void (*text)(const void *obj);
+};
+
+/* The object of kind in msg: 1, 0 if msg has none, or -1 with errno set. */
+static int object_parse(const struct object_kind *kind, const struct vcoyo_nl_msg *msg,
+			void *obj)
+{
+	const struct nlattr *nest_tb[OBJ_A_MAX + 1];
+	const struct nlattr *const *tb = msg->tb;
+
+	if (kind->nest) {
+		if (!msg->tb[kind->nest])
+			return 0;
+		if (kind->parse(msg->tb[kind->nest], nest_tb))
+			return -1;
+		tb = nest_tb;
+	}
+	if ((attrs_present(tb, kind->max) & kind->required) != kind->required) {
+		errno = EPROTO;
+		return -1;
+	}
+	return kind->fill(obj, tb) ? -1 : 1;
 }
 
 /* Read a key in base64; reports its own errors.  path "-" is stdin. */
@@ -351,17 +491,18 @@ struct identity {
 	struct vcoyo_addr addr;
 };
 
-static int identity_cb(const struct vcoyo_nl_msg *msg, void *arg)
+/* The identity of an ID_GET reply or of an identity event (top level). */
+static int identity_fill(void *obj, const struct nlattr *const *tb)
 {
-	const struct nlattr *pub = msg->tb[VCOYO_A_PUBLIC_KEY], *addr = msg->tb[VCOYO_A_ADDRESS];
-	struct identity *id = arg;
+	const struct nlattr *pub = tb[VCOYO_A_PUBLIC_KEY], *addr = tb[VCOYO_A_ADDRESS];
+	struct identity *id = obj;
 
 	/* The uapi promises the family always, and the key and address together. */
-	if (!msg->tb[VCOYO_A_FAMILY] || !pub != !addr) {
+	if (!tb[VCOYO_A_FAMILY] || !pub != !addr) {
 		errno = EPROTO;
 		return -1;
 	}
-	id->family = mnl_attr_get_u16(msg->tb[VCOYO_A_FAMILY]);
+	id->family = mnl_attr_get_u16(tb[VCOYO_A_FAMILY]);
 	id->has_identity = pub;
 	if (pub) {
 		memcpy(id->public_key, mnl_attr_get_payload(pub), VCOYO_KEY_LEN);
@@ -370,7 +511,8 @@ static int identity_cb(const struct vcoyo_nl_msg *msg, void *arg)
 	return 0;
 }
 
-static void identity_print(struct ctx *ctx, const void *data)
+/* The members of id show, also those of the JSON identity event. */
+static void identity_fields(struct ctx *ctx, const void *data)
 {
 	const struct identity *id = data;
 	char addr[VCOYO_ADDR_STRLEN], pub[VCOYO_KEY_B64_SIZE];
@@ -379,12 +521,28 @@ static void identity_print(struct ctx *ctx, const void *data)
 		vcoyo_addr_format(&id->addr, addr);
 		vcoyo_key_to_base64(pub, id->public_key);
 	}
-	out_begin(ctx);
 	out_bool(ctx, "has_identity", id->has_identity);
 	out_str(ctx, "address", "address", id->has_identity ? addr : NULL);
 	out_str(ctx, "public_key", "public key", id->has_identity ? pub : NULL);
 	out_u64(ctx, "family", "family", id->family);
+}
+
+static void identity_print(struct ctx *ctx, const void *data)
+{
+	out_begin(ctx);
+	identity_fields(ctx, data);
 	out_end(ctx);
+}
+
+/* At the top level; identity_fill() checks what it needs itself. */
+static const struct object_kind identity_kind = {
+	.fill = identity_fill,
+	.json = identity_fields,
+};
+
+static int identity_cb(const struct vcoyo_nl_msg *msg, void *arg)
+{
+	return object_parse(&identity_kind, msg, arg) < 0 ? -1 : 0;
 }
 
 /*
@@ -479,6 +637,20 @@ static const char *const stat_names[VCOYO_STAT_MAX + 1] = {
 	[VCOYO_STAT_RX_MALFORMED] = "rx_malformed",
 	[VCOYO_STAT_RX_UNKNOWN_ENDPOINT] = "rx_unknown_endpoint",
 	[VCOYO_STAT_RX_KEY_MISMATCH] = "rx_key_mismatch",
+	[VCOYO_STAT_SWITCHED] = "switched",
+	[VCOYO_STAT_TUNNEL_SETUP] = "tunnel_setup",
+	[VCOYO_STAT_TUNNEL_UP] = "tunnel_up",
+	[VCOYO_STAT_TUNNEL_FAILED] = "tunnel_failed",
+	[VCOYO_STAT_TUNNEL_EXPIRED] = "tunnel_expired",
+	[VCOYO_STAT_TUNNEL_TORN_DOWN] = "tunnel_torn_down",
+	[VCOYO_STAT_SETUP_REFUSED] = "setup_refused",
+	[VCOYO_STAT_DROP_UNREACHABLE] = "drop_unreachable",
+	[VCOYO_STAT_DROP_QUEUE_FULL] = "drop_queue_full",
+	[VCOYO_STAT_DROP_CTL_OVERFLOW] = "drop_ctl_overflow",
+	[VCOYO_STAT_RX_UNKNOWN_LABEL] = "rx_unknown_label",
+	[VCOYO_STAT_RX_WRONG_LINK] = "rx_wrong_link",
+	[VCOYO_STAT_RX_LABEL_PENDING] = "rx_label_pending",
+	[VCOYO_STAT_TX_ERROR] = "tx_error",
 };
 
 #define STATS_MAX	64
@@ -522,17 +694,13 @@ static int stats_cb(const struct vcoyo_nl_msg *msg, void *arg)
 static void stats_print(struct ctx *ctx, const void *data)
 {
 	const struct stats *st = data;
-	unsigned int i;
-	char other[16];
+	char other[ENUM_STRLEN];
 	const char *name;
+	unsigned int i;
 
 	out_begin(ctx);
 	for (i = 0; i < st->n; i++) {
-		name = st->type[i] <= VCOYO_STAT_MAX ? stat_names[st->type[i]] : NULL;
-		if (!name) {
-			snprintf(other, sizeof(other), "stat_%u", st->type[i]);
-			name = other;
-		}
+		name = enum_name(stat_names, ARRAY_SIZE(stat_names), st->type[i], "stat", other);
 		out_u64(ctx, name, name, st->value[i]);
 	}
 	out_end(ctx);
@@ -564,30 +732,26 @@ static int parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *va
 	return 0;
 }
 
-/* The VCOYO_CMD_NODE_GET reply; an attribute the kernel left out shows as none. */
+/*
+ * The VCOYO_CMD_NODE_GET reply, has by top-level attribute; a setting the
+ * kernel left out shows as none.
+ */
 struct node {
-	bool has_port, has_hello, has_timeout;
+	uint32_t has;
 	uint16_t port;
-	uint32_t hello_ms;
-	uint32_t timeout_ms;
+	uint32_t hello_ms, timeout_ms, setup_ms, idle_ms;
 };
 
 static int node_cb(const struct vcoyo_nl_msg *msg, void *arg)
 {
 	struct node *node = arg;
 
-	if (msg->tb[VCOYO_A_LISTEN_PORT]) {
-		node->has_port = true;
-		node->port = mnl_attr_get_u16(msg->tb[VCOYO_A_LISTEN_PORT]);
-	}
-	if (msg->tb[VCOYO_A_HELLO_INTERVAL]) {
-		node->has_hello = true;
-		node->hello_ms = mnl_attr_get_u32(msg->tb[VCOYO_A_HELLO_INTERVAL]);
-	}
-	if (msg->tb[VCOYO_A_LINK_TIMEOUT]) {
-		node->has_timeout = true;
-		node->timeout_ms = mnl_attr_get_u32(msg->tb[VCOYO_A_LINK_TIMEOUT]);
-	}
+	node->has = attrs_present(msg->tb, VCOYO_A_MAX);
+	node->port = attr_u16(msg->tb[VCOYO_A_LISTEN_PORT]);
+	node->hello_ms = attr_u32(msg->tb[VCOYO_A_HELLO_INTERVAL]);
+	node->timeout_ms = attr_u32(msg->tb[VCOYO_A_LINK_TIMEOUT]);
+	node->setup_ms = attr_u32(msg->tb[VCOYO_A_SETUP_TIMEOUT]);
+	node->idle_ms = attr_u32(msg->tb[VCOYO_A_TUNNEL_IDLE]);
 	return 0;
 }
 
@@ -609,12 +773,18 @@ static void node_print(struct ctx *ctx, const void *data)
 	const struct node *node = data;
 
 	out_begin(ctx);
-	if (node->has_port)
+	if (HAS(node, VCOYO_A_LISTEN_PORT))
 		out_u64(ctx, "listen_port", "listen port", node->port);
 	else
 		out_str(ctx, "listen_port", "listen port", NULL);
-	out_ms(ctx, "hello_interval_ms", "hello interval", node->has_hello, node->hello_ms);
-	out_ms(ctx, "link_timeout_ms", "link timeout", node->has_timeout, node->timeout_ms);
+	out_ms(ctx, "hello_interval_ms", "hello interval", HAS(node, VCOYO_A_HELLO_INTERVAL),
+	       node->hello_ms);
+	out_ms(ctx, "link_timeout_ms", "link timeout", HAS(node, VCOYO_A_LINK_TIMEOUT),
+	       node->timeout_ms);
+	out_ms(ctx, "setup_timeout_ms", "setup timeout", HAS(node, VCOYO_A_SETUP_TIMEOUT),
+	       node->setup_ms);
+	out_ms(ctx, "tunnel_idle_ms", "tunnel idle", HAS(node, VCOYO_A_TUNNEL_IDLE),
+	       node->idle_ms);
 	out_end(ctx);
 }
 
@@ -625,22 +795,32 @@ static int cmd_node_show(struct ctx *ctx, int argc, char **argv)
 	return show_reply(ctx, argc, argv, VCOYO_CMD_NODE_GET, node_cb, &node, node_print);
 }
 
-/* The settings of node set: each as the word, its attribute, its limits. */
+/*
+ * The settings of node set: each as the word, its attribute and its size, its
+ * limits.  The limits are the kernel's (uapi), so that a mistyped value gets
+ * a usage message rather than an EINVAL from the kernel.
+ */
 struct node_setting {
 	const char *name;
 	uint16_t type;
-	uint64_t max;
-	const char *what;	/* for messages */
+	bool u16;		/* a u16 attribute, else u32 */
+	uint64_t min, max;
+	const char *what;	/* for messages, before the range */
 };
 
 static const struct node_setting node_settings[] = {
-	{ "listen-port", VCOYO_A_LISTEN_PORT, UINT16_MAX, "a UDP port, 1-65535" },
-	{ "hello-interval", VCOYO_A_HELLO_INTERVAL, UINT32_MAX,
-	  "milliseconds, 1-4294967295" },
-	{ "link-timeout", VCOYO_A_LINK_TIMEOUT, UINT32_MAX, "milliseconds, 1-4294967295" },
+	{ "listen-port", VCOYO_A_LISTEN_PORT, true, 1, UINT16_MAX, "a UDP port" },
+	{ "hello-interval", VCOYO_A_HELLO_INTERVAL, false, VCOYO_HELLO_MS_MIN,
+	  VCOYO_HELLO_MS_MAX, "milliseconds" },
+	{ "link-timeout", VCOYO_A_LINK_TIMEOUT, false, VCOYO_LINK_TIMEOUT_MS_MIN,
+	  VCOYO_LINK_TIMEOUT_MS_MAX, "milliseconds" },
+	{ "setup-timeout", VCOYO_A_SETUP_TIMEOUT, false, VCOYO_SETUP_TIMEOUT_MS_MIN,
+	  VCOYO_SETUP_TIMEOUT_MS_MAX, "milliseconds" },
+	{ "tunnel-idle", VCOYO_A_TUNNEL_IDLE, false, VCOYO_TUNNEL_IDLE_MS_MIN,
+	  VCOYO_TUNNEL_IDLE_MS_MAX, "milliseconds" },
 };
 
-#define N_NODE_SETTINGS	(sizeof(node_settings) / sizeof(node_settings[0]))
+#define N_NODE_SETTINGS	ARRAY_SIZE(node_settings)
 
 static int cmd_node_set(struct ctx *ctx, int argc, char **argv)
 {
@@ -661,16 +841,16 @@ static int cmd_node_set(struct ctx *ctx, int argc, char **argv)
 			return usage_error(ctx, "node set: unknown setting '%s'", argv[0]);
 		set = &node_settings[i];
 		if (argc < 2)
-			return usage_error(ctx, "node set: %s needs a value (%s)", set->name,
-					   set->what);
+			return usage_error(ctx, "node set: %s needs a value (%s, %" PRIu64 "-%"
+					   PRIu64 ")", set->name, set->what, set->min, set->max);
 		if (given[i])
 			return usage_error(ctx, "node set: %s given twice", set->name);
-		if (parse_uint(argv[1], 1, set->max, &value))
-			return usage_error(ctx, "node set: bad %s '%s' (%s)", set->name, argv[1],
-					   set->what);
+		if (parse_uint(argv[1], set->min, set->max, &value))
+			return usage_error(ctx, "node set: bad %s '%s' (%s, %" PRIu64 "-%" PRIu64
+					   ")", set->name, argv[1], set->what, set->min, set->max);
 		given[i] = true;
 		attrs[n].type = set->type;
-		if (set->max == UINT16_MAX) {
+		if (set->u16) {
 			u16[n] = value;
 			attrs[n].len = sizeof(u16[n]);
 			attrs[n].data = &u16[n];
@@ -946,7 +1126,7 @@ static int cmd_link_del(struct ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
-/* One link of the dump; has: a bit for each attribute present, by type. */
+/* One link of the dump, or of a link event. */
 struct link {
 	uint32_t has;
 	uint32_t id;
@@ -960,74 +1140,37 @@ struct link {
 	uint32_t last_rx_ms;
 };
 
-#define HAS(link, attr)	((link)->has & (1u << (attr)))
-
 struct links {
 	struct link *v;
 	size_t n, size;
 };
 
-static void link_parse(struct link *l, const struct nlattr *tb[VCOYO_LINK_A_MAX + 1])
+static int link_fill(void *obj, const struct nlattr *const *tb)
 {
-	unsigned int type;
+	struct link *l = obj;
 
-	for (type = 0; type <= VCOYO_LINK_A_MAX; type++)
-		if (tb[type])
-			l->has |= 1u << type;
-	if (tb[VCOYO_LINK_A_ID])
-		l->id = mnl_attr_get_u32(tb[VCOYO_LINK_A_ID]);
+	memset(l, 0, sizeof(*l));
+	l->has = attrs_present(tb, VCOYO_LINK_A_MAX);
+	l->id = attr_u32(tb[VCOYO_LINK_A_ID]);
 	if (tb[VCOYO_LINK_A_ENDPOINT])
 		endpoint_format(l->endpoint, mnl_attr_get_payload(tb[VCOYO_LINK_A_ENDPOINT]),
 				mnl_attr_get_payload_len(tb[VCOYO_LINK_A_ENDPOINT]));
 	if (tb[VCOYO_LINK_A_PEER_KEY])
 		memcpy(l->peer_key, mnl_attr_get_payload(tb[VCOYO_LINK_A_PEER_KEY]),
 		       VCOYO_KEY_LEN);
-	if (tb[VCOYO_LINK_A_STATE])
-		l->state = mnl_attr_get_u8(tb[VCOYO_LINK_A_STATE]);
+	l->state = attr_u8(tb[VCOYO_LINK_A_STATE]);
 	if (tb[VCOYO_LINK_A_REMOTE_KEY])
 		memcpy(l->remote_key, mnl_attr_get_payload(tb[VCOYO_LINK_A_REMOTE_KEY]),
 		       VCOYO_KEY_LEN);
 	if (tb[VCOYO_LINK_A_REMOTE_ADDRESS])
 		memcpy(&l->remote_addr, mnl_attr_get_payload(tb[VCOYO_LINK_A_REMOTE_ADDRESS]),
 		       VCOYO_ADDR_LEN);
-	if (tb[VCOYO_LINK_A_RTT_US])
-		l->rtt_us = mnl_attr_get_u32(tb[VCOYO_LINK_A_RTT_US]);
-	if (tb[VCOYO_LINK_A_TX_PACKETS])
-		l->tx_packets = mnl_attr_get_u64(tb[VCOYO_LINK_A_TX_PACKETS]);
-	if (tb[VCOYO_LINK_A_TX_BYTES])
-		l->tx_bytes = mnl_attr_get_u64(tb[VCOYO_LINK_A_TX_BYTES]);
-	if (tb[VCOYO_LINK_A_RX_PACKETS])
-		l->rx_packets = mnl_attr_get_u64(tb[VCOYO_LINK_A_RX_PACKETS]);
-	if (tb[VCOYO_LINK_A_RX_BYTES])
-		l->rx_bytes = mnl_attr_get_u64(tb[VCOYO_LINK_A_RX_BYTES]);
-	if (tb[VCOYO_LINK_A_LAST_RX_MS])
-		l->last_rx_ms = mnl_attr_get_u32(tb[VCOYO_LINK_A_LAST_RX_MS]);
-}
-
-/* One message of the link dump: one link. */
-static int links_cb(const struct vcoyo_nl_msg *msg, void *arg)
-{
-	const struct nlattr *tb[VCOYO_LINK_A_MAX + 1];
-	struct links *links = arg;
-	struct link *v;
-
-	if (!msg->tb[VCOYO_A_LINK])
-		return 0;
-	if (vcoyo_nl_parse_link(msg->tb[VCOYO_A_LINK], tb))
-		return -1;
-	if (!tb[VCOYO_LINK_A_ID]) {	/* a link without its name is of no use */
-		errno = EPROTO;
-		return -1;
-	}
-	if (links->n == links->size) {
-		v = reallocarray(links->v, links->size ? 2 * links->size : 8, sizeof(*v));
-		if (!v)
-			return -1;
-		links->v = v;
-		links->size = links->size ? 2 * links->size : 8;
-	}
-	memset(&links->v[links->n], 0, sizeof(links->v[0]));
-	link_parse(&links->v[links->n++], tb);
+	l->rtt_us = attr_u32(tb[VCOYO_LINK_A_RTT_US]);
+	l->tx_packets = attr_u64(tb[VCOYO_LINK_A_TX_PACKETS]);
+	l->tx_bytes = attr_u64(tb[VCOYO_LINK_A_TX_BYTES]);
+	l->rx_packets = attr_u64(tb[VCOYO_LINK_A_RX_PACKETS]);
+	l->rx_bytes = attr_u64(tb[VCOYO_LINK_A_RX_BYTES]);
+	l->last_rx_ms = attr_u32(tb[VCOYO_LINK_A_LAST_RX_MS]);
 	return 0;
 }
 
@@ -1036,6 +1179,14 @@ static const char *const link_state_names[] = {
 	[VCOYO_LINK_UP] = "up",
 	[VCOYO_LINK_KEY_MISMATCH] = "key-mismatch",
 };
+
+/* The name of a link's state; NULL if the kernel left it out. */
+static const char *link_state(const struct link *l, char buf[ENUM_STRLEN])
+{
+	if (!HAS(l, VCOYO_LINK_A_STATE))
+		return NULL;
+	return enum_name(link_state_names, ARRAY_SIZE(link_state_names), l->state, "state", buf);
+}
 
 /* A key of a link, or none. */
 static void out_key(struct ctx *ctx, const char *key, const char *label, bool has,
@@ -1051,34 +1202,13 @@ static void out_key(struct ctx *ctx, const char *key, const char *label, bool ha
 	out_str(ctx, key, label, b64);
 }
 
-static void out_link_u64(struct ctx *ctx, const struct link *l, unsigned int attr,
-			 const char *key, const char *label, uint64_t value)
+/* What link show says of a link after its id, also in the JSON link event. */
+static void link_fields(struct ctx *ctx, const struct link *l)
 {
-	if (HAS(l, attr))
-		out_u64(ctx, key, label, value);
-	else
-		out_null(ctx, key);
-}
+	char text[VCOYO_ADDR_STRLEN], state[ENUM_STRLEN];
 
-static void link_print(struct ctx *ctx, const struct link *l)
-{
-	char text[VCOYO_ADDR_STRLEN], state[16];
-
-	out_list_item(ctx);
-	if (ctx->json)
-		out_u64(ctx, "id", NULL, l->id);
-	else
-		printf("link %" PRIu32 "\n", l->id);
-	ctx->indent = "  ";
 	out_str(ctx, "endpoint", "endpoint", HAS(l, VCOYO_LINK_A_ENDPOINT) ? l->endpoint : NULL);
-	if (!HAS(l, VCOYO_LINK_A_STATE))
-		out_str(ctx, "state", "state", NULL);
-	else if (l->state < sizeof(link_state_names) / sizeof(link_state_names[0]))
-		out_str(ctx, "state", "state", link_state_names[l->state]);
-	else {
-		snprintf(state, sizeof(state), "state_%u", l->state);
-		out_str(ctx, "state", "state", state);
-	}
+	out_str(ctx, "state", "state", link_state(l, state));
 	out_key(ctx, "expected_key", "expected key", HAS(l, VCOYO_LINK_A_PEER_KEY), l->peer_key);
 	out_key(ctx, "remote_key", "remote key", HAS(l, VCOYO_LINK_A_REMOTE_KEY), l->remote_key);
 	if (HAS(l, VCOYO_LINK_A_REMOTE_ADDRESS)) {
@@ -1094,20 +1224,75 @@ static void link_print(struct ctx *ctx, const struct link *l)
 	} else {
 		out_null(ctx, "rtt_ms");
 	}
-	out_link_u64(ctx, l, VCOYO_LINK_A_TX_PACKETS, "tx_packets", "tx packets", l->tx_packets);
-	out_link_u64(ctx, l, VCOYO_LINK_A_TX_BYTES, "tx_bytes", "tx bytes", l->tx_bytes);
-	out_link_u64(ctx, l, VCOYO_LINK_A_RX_PACKETS, "rx_packets", "rx packets", l->rx_packets);
-	out_link_u64(ctx, l, VCOYO_LINK_A_RX_BYTES, "rx_bytes", "rx bytes", l->rx_bytes);
+	out_opt_u64(ctx, HAS(l, VCOYO_LINK_A_TX_PACKETS), "tx_packets", "tx packets",
+		    l->tx_packets);
+	out_opt_u64(ctx, HAS(l, VCOYO_LINK_A_TX_BYTES), "tx_bytes", "tx bytes", l->tx_bytes);
+	out_opt_u64(ctx, HAS(l, VCOYO_LINK_A_RX_PACKETS), "rx_packets", "rx packets",
+		    l->rx_packets);
+	out_opt_u64(ctx, HAS(l, VCOYO_LINK_A_RX_BYTES), "rx_bytes", "rx bytes", l->rx_bytes);
 	if (HAS(l, VCOYO_LINK_A_LAST_RX_MS)) {
 		snprintf(text, sizeof(text), "%" PRIu32, l->last_rx_ms);
 		out_num_unit(ctx, "last_hello_ms", "last hello", text, "ms ago");
 	} else {
 		out_null(ctx, "last_hello_ms");
 	}
-	ctx->indent = NULL;
+}
+
+/* The members of a link's JSON object. */
+static void link_json(struct ctx *ctx, const void *obj)
+{
+	const struct link *l = obj;
+
+	out_u64(ctx, "id", NULL, l->id);
+	link_fields(ctx, l);
+}
+
+/* A link without its name is of no use. */
+static const struct object_kind link_kind = {
+	.nest = VCOYO_A_LINK,
+	.parse = vcoyo_nl_parse_link,
+	.max = VCOYO_LINK_A_MAX,
+	.required = 1u << VCOYO_LINK_A_ID,
+	.fill = link_fill,
+	.json = link_json,
+};
+
+/* One message of the link dump: one link, kept until the dump is complete. */
+static int links_cb(const struct vcoyo_nl_msg *msg, void *arg)
+{
+	struct links *links = arg;
+	struct link l, *v;
+	int ret;
+
+	ret = object_parse(&link_kind, msg, &l);
+	if (ret <= 0)
+		return ret;
+	if (links->n == links->size) {
+		v = reallocarray(links->v, links->size ? 2 * links->size : 8, sizeof(*v));
+		if (!v)
+			return -1;
+		links->v = v;
+		links->size = links->size ? 2 * links->size : 8;
+	}
+	links->v[links->n++] = l;
+	return 0;
+}
+
+static void link_print(struct ctx *ctx, const struct link *l)
+{
+	out_list_item(ctx);
+	if (ctx->json) {
+		link_json(ctx, l);
+	} else {
+		printf("link %" PRIu32 "\n", l->id);
+		ctx->indent = "  ";
+		link_fields(ctx, l);
+		ctx->indent = NULL;
+	}
 	out_list_item_end(ctx);
 }
 
+/* Links are printed once the dump is complete: the text form is in blocks. */
 static int cmd_link_show(struct ctx *ctx, int argc, char **argv)
 {
 	struct links links = { 0 };
@@ -1219,40 +1404,354 @@ static const char *const route_origin_names[] = {
 	[VCOYO_ROUTE_HELPER] = "helper",
 };
 
-/* One message of the route dump, printed as it comes. */
-static int route_print_cb(const struct vcoyo_nl_msg *msg, void *arg)
-{
-	const struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1];
-	char dest[VCOYO_ADDR_STRLEN];
-	struct ctx *ctx = arg;
+/* One route of the dump. */
+struct route {
+	struct vcoyo_addr dest;
+	uint32_t link;
 	uint8_t origin;
+};
 
-	if (!msg->tb[VCOYO_A_ROUTE])
-		return 0;
-	if (vcoyo_nl_parse_route(msg->tb[VCOYO_A_ROUTE], tb))
-		return -1;
-	if (!tb[VCOYO_ROUTE_A_DEST] || !tb[VCOYO_ROUTE_A_LINK]) {
-		errno = EPROTO;
-		return -1;
+static int route_fill(void *obj, const struct nlattr *const *tb)
+{
+	struct route *r = obj;
+
+	memcpy(&r->dest, mnl_attr_get_payload(tb[VCOYO_ROUTE_A_DEST]), VCOYO_ADDR_LEN);
+	r->link = attr_u32(tb[VCOYO_ROUTE_A_LINK]);
+	r->origin = attr_u8(tb[VCOYO_ROUTE_A_ORIGIN]);	/* absent: static */
+	return 0;
+}
+
+static const char *route_origin(const struct route *r)
+{
+	return r->origin < ARRAY_SIZE(route_origin_names) ? route_origin_names[r->origin] :
+							    "unknown";
+}
+
+static void route_json(struct ctx *ctx, const void *obj)
+{
+	const struct route *r = obj;
+	char dest[VCOYO_ADDR_STRLEN];
+
+	vcoyo_addr_format(&r->dest, dest);
+	out_str(ctx, "destination", NULL, dest);
+	out_u64(ctx, "link", NULL, r->link);
+	out_str(ctx, "origin", NULL, route_origin(r));
+}
+
+/* ADDRESS via LINK-ID ORIGIN */
+static void route_text(const void *obj)
+{
+	const struct route *r = obj;
+	char dest[VCOYO_ADDR_STRLEN];
+
+	vcoyo_addr_format(&r->dest, dest);
+	printf("%s via %" PRIu32 " %s", dest, r->link, route_origin(r));
+}
+
+static const struct object_kind route_kind = {
+	.nest = VCOYO_A_ROUTE,
+	.parse = vcoyo_nl_parse_route,
+	.max = VCOYO_ROUTE_A_MAX,
+	.required = 1u << VCOYO_ROUTE_A_DEST | 1u << VCOYO_ROUTE_A_LINK,
+	.fill = route_fill,
+	.json = route_json,
+	.text = route_text,
+};
+
+static const char *const tunnel_state_names[] = {
+	[VCOYO_TUNNEL_PENDING] = "pending",
+	[VCOYO_TUNNEL_UP] = "up",
+	[VCOYO_TUNNEL_FAILED] = "failed",
+	[VCOYO_TUNNEL_DOWN] = "down",
+};
+
+/* As on the wire and in teardowns: what the kernel says of a failure. */
+static const char *const reason_names[] = {
+	[VCOYO_REASON_NONE] = "none",
+	[VCOYO_REASON_NO_ROUTE] = "no-route",
+	[VCOYO_REASON_LINK_DOWN] = "link-down",
+	[VCOYO_REASON_HOP_LIMIT] = "hop-limit",
+	[VCOYO_REASON_NO_LABELS] = "no-labels",
+	[VCOYO_REASON_IDLE] = "idle",
+	[VCOYO_REASON_TIMEOUT] = "timeout",
+	[VCOYO_REASON_REPLACED] = "replaced",
+	[VCOYO_REASON_INVALID] = "invalid",
+};
+
+/* One tunnel of the dump, or of a tunnel event. */
+struct tunnel {
+	uint32_t has;
+	struct vcoyo_addr remote;
+	uint8_t state, initiator, reason;
+	uint32_t label, peer_label, link, idle_ms, queued;
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+};
+
+static int tunnel_fill(void *obj, const struct nlattr *const *tb)
+{
+	struct tunnel *t = obj;
+
+	t->has = attrs_present(tb, VCOYO_TUNNEL_A_MAX);
+	memcpy(&t->remote, mnl_attr_get_payload(tb[VCOYO_TUNNEL_A_REMOTE]), VCOYO_ADDR_LEN);
+	t->state = attr_u8(tb[VCOYO_TUNNEL_A_STATE]);
+	t->initiator = attr_u8(tb[VCOYO_TUNNEL_A_INITIATOR]);
+	t->reason = attr_u8(tb[VCOYO_TUNNEL_A_REASON]);
+	t->label = attr_u32(tb[VCOYO_TUNNEL_A_LABEL]);
+	t->peer_label = attr_u32(tb[VCOYO_TUNNEL_A_PEER_LABEL]);
+	t->link = attr_u32(tb[VCOYO_TUNNEL_A_LINK]);
+	t->idle_ms = attr_u32(tb[VCOYO_TUNNEL_A_IDLE_MS]);
+	t->queued = attr_u32(tb[VCOYO_TUNNEL_A_QUEUED]);
+	t->tx_packets = attr_u64(tb[VCOYO_TUNNEL_A_TX_PACKETS]);
+	t->tx_bytes = attr_u64(tb[VCOYO_TUNNEL_A_TX_BYTES]);
+	t->rx_packets = attr_u64(tb[VCOYO_TUNNEL_A_RX_PACKETS]);
+	t->rx_bytes = attr_u64(tb[VCOYO_TUNNEL_A_RX_BYTES]);
+	return 0;
+}
+
+static const char *tunnel_state(const struct tunnel *t, char buf[ENUM_STRLEN])
+{
+	return enum_name(tunnel_state_names, ARRAY_SIZE(tunnel_state_names), t->state, "state",
+			 buf);
+}
+
+/* The words both text forms of a tunnel start with: its far end and its state. */
+static void tunnel_text_head(const struct tunnel *t)
+{
+	char remote[VCOYO_ADDR_STRLEN], state[ENUM_STRLEN];
+
+	vcoyo_addr_format(&t->remote, remote);
+	printf("%s %s", remote, tunnel_state(t, state));
+}
+
+/* Its reason; NULL if the kernel gave none. */
+static const char *tunnel_reason(const struct tunnel *t, char buf[ENUM_STRLEN])
+{
+	if (!HAS(t, VCOYO_TUNNEL_A_REASON))
+		return NULL;
+	return enum_name(reason_names, ARRAY_SIZE(reason_names), t->reason, "reason", buf);
+}
+
+/*
+ * REMOTE STATE ROLE label L peer-label L link ID idle MSms queued N
+ * tx PACKETS/BYTES rx PACKETS/BYTES [reason REASON]
+ */
+static void tunnel_text(const void *obj)
+{
+	const struct tunnel *t = obj;
+	char reason[ENUM_STRLEN];
+
+	tunnel_text_head(t);
+	printf(" %s", !HAS(t, VCOYO_TUNNEL_A_INITIATOR) ? "-" :
+		      t->initiator ? "initiator" : "responder");
+	text_field("label", HAS(t, VCOYO_TUNNEL_A_LABEL), t->label, "");
+	text_field("peer-label", HAS(t, VCOYO_TUNNEL_A_PEER_LABEL), t->peer_label, "");
+	text_field("link", HAS(t, VCOYO_TUNNEL_A_LINK), t->link, "");
+	text_field("idle", HAS(t, VCOYO_TUNNEL_A_IDLE_MS), t->idle_ms, "ms");
+	text_field("queued", HAS(t, VCOYO_TUNNEL_A_QUEUED), t->queued, "");
+	text_field("tx", HAS(t, VCOYO_TUNNEL_A_TX_PACKETS), t->tx_packets, "");
+	putchar('/');
+	text_value(HAS(t, VCOYO_TUNNEL_A_TX_BYTES), t->tx_bytes, "");
+	text_field("rx", HAS(t, VCOYO_TUNNEL_A_RX_PACKETS), t->rx_packets, "");
+	putchar('/');
+	text_value(HAS(t, VCOYO_TUNNEL_A_RX_BYTES), t->rx_bytes, "");
+	if (HAS(t, VCOYO_TUNNEL_A_REASON))
+		printf(" reason %s", tunnel_reason(t, reason));
+}
+
+/* REMOTE STATE [reason REASON] [label L]: what changed, and which label went. */
+static void tunnel_event_text(const void *obj)
+{
+	const struct tunnel *t = obj;
+	char reason[ENUM_STRLEN];
+
+	tunnel_text_head(t);
+	if (HAS(t, VCOYO_TUNNEL_A_REASON))
+		printf(" reason %s", tunnel_reason(t, reason));
+	if (HAS(t, VCOYO_TUNNEL_A_LABEL))
+		printf(" label %" PRIu32, t->label);
+}
+
+static void tunnel_json(struct ctx *ctx, const void *obj)
+{
+	const struct tunnel *t = obj;
+	char remote[VCOYO_ADDR_STRLEN], name[ENUM_STRLEN];
+
+	vcoyo_addr_format(&t->remote, remote);
+	out_str(ctx, "remote", NULL, remote);
+	out_str(ctx, "state", NULL, tunnel_state(t, name));
+	if (HAS(t, VCOYO_TUNNEL_A_INITIATOR))
+		out_bool(ctx, "initiator", t->initiator);
+	else
+		out_null(ctx, "initiator");
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_LABEL), "label", NULL, t->label);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_PEER_LABEL), "peer_label", NULL, t->peer_label);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_LINK), "link", NULL, t->link);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_IDLE_MS), "idle_ms", NULL, t->idle_ms);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_QUEUED), "queued", NULL, t->queued);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_TX_PACKETS), "tx_packets", NULL, t->tx_packets);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_TX_BYTES), "tx_bytes", NULL, t->tx_bytes);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_RX_PACKETS), "rx_packets", NULL, t->rx_packets);
+	out_opt_u64(ctx, HAS(t, VCOYO_TUNNEL_A_RX_BYTES), "rx_bytes", NULL, t->rx_bytes);
+	/* Left out rather than null: a reason explains a failure, most tunnels have none. */
+	if (HAS(t, VCOYO_TUNNEL_A_REASON))
+		out_str(ctx, "reason", NULL, tunnel_reason(t, name));
+}
+
+/* A tunnel is named by its far end, and its state is what an event is about. */
+static const struct object_kind tunnel_kind = {
+	.nest = VCOYO_A_TUNNEL,
+	.parse = vcoyo_nl_parse_tunnel,
+	.max = VCOYO_TUNNEL_A_MAX,
+	.required = 1u << VCOYO_TUNNEL_A_REMOTE | 1u << VCOYO_TUNNEL_A_STATE,
+	.fill = tunnel_fill,
+	.json = tunnel_json,
+	.text = tunnel_text,
+};
+
+static const char *const label_role_names[] = {
+	[VCOYO_LABEL_HEAD] = "head",
+	[VCOYO_LABEL_TAIL] = "tail",
+	[VCOYO_LABEL_TRANSIT] = "transit",
+};
+
+/* One label of the dump. */
+struct label {
+	uint32_t has;
+	uint32_t id;
+	uint8_t role;
+	uint32_t up_link, up_label, down_link, down_label, idle_ms;
+	uint64_t packets, bytes;
+};
+
+static int label_fill(void *obj, const struct nlattr *const *tb)
+{
+	struct label *l = obj;
+
+	l->has = attrs_present(tb, VCOYO_LABEL_A_MAX);
+	l->id = attr_u32(tb[VCOYO_LABEL_A_ID]);
+	l->role = attr_u8(tb[VCOYO_LABEL_A_ROLE]);
+	l->up_link = attr_u32(tb[VCOYO_LABEL_A_UP_LINK]);
+	l->up_label = attr_u32(tb[VCOYO_LABEL_A_UP_LABEL]);
+	l->down_link = attr_u32(tb[VCOYO_LABEL_A_DOWN_LINK]);
+	l->down_label = attr_u32(tb[VCOYO_LABEL_A_DOWN_LABEL]);
+	l->idle_ms = attr_u32(tb[VCOYO_LABEL_A_IDLE_MS]);
+	l->packets = attr_u64(tb[VCOYO_LABEL_A_PACKETS]);
+	l->bytes = attr_u64(tb[VCOYO_LABEL_A_BYTES]);
+	return 0;
+}
+
+/* Its role; NULL if the kernel left it out. */
+static const char *label_role(const struct label *l, char buf[ENUM_STRLEN])
+{
+	if (!HAS(l, VCOYO_LABEL_A_ROLE))
+		return NULL;
+	return enum_name(label_role_names, ARRAY_SIZE(label_role_names), l->role, "role", buf);
+}
+
+/*
+ * One side of a label: " up local" where this node is the end (no link), else
+ * " up link ID label L", L "-" until the neighbour's label is known.
+ */
+static void label_side_text(const char *side, bool has_link, uint32_t link, bool has_label,
+			    uint32_t label)
+{
+	printf(" %s", side);
+	if (!has_link) {
+		fputs(" local", stdout);
+		return;
 	}
-	vcoyo_addr_format(mnl_attr_get_payload(tb[VCOYO_ROUTE_A_DEST]), dest);
-	origin = tb[VCOYO_ROUTE_A_ORIGIN] ? mnl_attr_get_u8(tb[VCOYO_ROUTE_A_ORIGIN]) : 0;
+	text_field("link", true, link, "");
+	text_field("label", has_label, label, "");
+}
+
+/* label ID ROLE up SIDE down SIDE packets N bytes N idle MSms */
+static void label_text(const void *obj)
+{
+	const struct label *l = obj;
+	const char *role;
+	char buf[ENUM_STRLEN];
+
+	role = label_role(l, buf);
+	printf("label %" PRIu32 " %s", l->id, role ? role : "-");
+	label_side_text("up", HAS(l, VCOYO_LABEL_A_UP_LINK), l->up_link,
+			HAS(l, VCOYO_LABEL_A_UP_LABEL), l->up_label);
+	label_side_text("down", HAS(l, VCOYO_LABEL_A_DOWN_LINK), l->down_link,
+			HAS(l, VCOYO_LABEL_A_DOWN_LABEL), l->down_label);
+	text_field("packets", HAS(l, VCOYO_LABEL_A_PACKETS), l->packets, "");
+	text_field("bytes", HAS(l, VCOYO_LABEL_A_BYTES), l->bytes, "");
+	text_field("idle", HAS(l, VCOYO_LABEL_A_IDLE_MS), l->idle_ms, "ms");
+}
+
+static void label_json(struct ctx *ctx, const void *obj)
+{
+	const struct label *l = obj;
+	char buf[ENUM_STRLEN];
+
+	out_u64(ctx, "label", NULL, l->id);
+	out_str(ctx, "role", NULL, label_role(l, buf));
+	out_opt_u64(ctx, HAS(l, VCOYO_LABEL_A_UP_LINK), "up_link", NULL, l->up_link);
+	out_opt_u64(ctx, HAS(l, VCOYO_LABEL_A_UP_LABEL), "up_label", NULL, l->up_label);
+	out_opt_u64(ctx, HAS(l, VCOYO_LABEL_A_DOWN_LINK), "down_link", NULL, l->down_link);
+	out_opt_u64(ctx, HAS(l, VCOYO_LABEL_A_DOWN_LABEL), "down_label", NULL, l->down_label);
+	out_opt_u64(ctx, HAS(l, VCOYO_LABEL_A_PACKETS), "packets", NULL, l->packets);
+	out_opt_u64(ctx, HAS(l, VCOYO_LABEL_A_BYTES), "bytes", NULL, l->bytes);
+	out_opt_u64(ctx, HAS(l, VCOYO_LABEL_A_IDLE_MS), "idle_ms", NULL, l->idle_ms);
+}
+
+static const struct object_kind label_kind = {
+	.nest = VCOYO_A_LABEL,
+	.parse = vcoyo_nl_parse_label,
+	.max = VCOYO_LABEL_A_MAX,
+	.required = 1u << VCOYO_LABEL_A_ID,
+	.fill = label_fill,
+	.json = label_json,
+	.text = label_text,
+};
+
+/* Room for any object of a dump or an event. */
+union object {
+	struct identity identity;
+	struct link link;
+	struct route route;
+	struct tunnel tunnel;
+	struct label label;
+};
+
+struct dump_print {
+	struct ctx *ctx;
+	const struct object_kind *kind;
+};
+
+/* One message of a one-line dump, printed as it comes. */
+static int dump_print_cb(const struct vcoyo_nl_msg *msg, void *arg)
+{
+	const struct dump_print *dp = arg;
+	struct ctx *ctx = dp->ctx;
+	union object obj;
+	int ret;
+
+	ret = object_parse(dp->kind, msg, &obj);
+	if (ret <= 0)
+		return ret;
 	if (ctx->json) {
 		out_list_item(ctx);
-		out_str(ctx, "destination", NULL, dest);
-		out_u64(ctx, "link", NULL, mnl_attr_get_u32(tb[VCOYO_ROUTE_A_LINK]));
-		out_str(ctx, "origin", NULL, origin <= VCOYO_ROUTE_HELPER ?
-			route_origin_names[origin] : "unknown");
+		dp->kind->json(ctx, &obj);
 		out_list_item_end(ctx);
 	} else {
-		printf("%s via %" PRIu32 " %s\n", dest, mnl_attr_get_u32(tb[VCOYO_ROUTE_A_LINK]),
-		       origin <= VCOYO_ROUTE_HELPER ? route_origin_names[origin] : "unknown");
+		dp->kind->text(&obj);
+		putchar('\n');
 	}
 	return 0;
 }
 
-static int cmd_route_show(struct ctx *ctx, int argc, char **argv)
+/*
+ * A verb that shows a dump of cmd, one line per object (a JSON array with
+ * -j), printed as it comes: nothing is held, however large the table.
+ */
+static int show_dump(struct ctx *ctx, int argc, char **argv, uint8_t cmd,
+		     const struct object_kind *kind)
 {
+	struct dump_print dp = { ctx, kind };
 	struct vcoyo_nl *nl;
 	int ret = 0;
 
@@ -1262,9 +1761,206 @@ static int cmd_route_show(struct ctx *ctx, int argc, char **argv)
 	if (!nl)
 		return 1;
 	out_list_begin(ctx);
-	if (vcoyo_nl_dump(nl, VCOYO_CMD_ROUTE_GET, NULL, NULL, route_print_cb, ctx))
+	if (vcoyo_nl_dump(nl, cmd, NULL, NULL, dump_print_cb, &dp))
 		ret = nl_error(ctx, nl);
 	out_list_end(ctx);
+	vcoyo_nl_close(nl);
+	return ret;
+}
+
+static int cmd_route_show(struct ctx *ctx, int argc, char **argv)
+{
+	return show_dump(ctx, argc, argv, VCOYO_CMD_ROUTE_GET, &route_kind);
+}
+
+static int cmd_tunnel_show(struct ctx *ctx, int argc, char **argv)
+{
+	return show_dump(ctx, argc, argv, VCOYO_CMD_TUNNEL_GET, &tunnel_kind);
+}
+
+static int cmd_label_show(struct ctx *ctx, int argc, char **argv)
+{
+	return show_dump(ctx, argc, argv, VCOYO_CMD_LABEL_GET, &label_kind);
+}
+
+/* ADDRESS, or none for a node without a key. */
+static void identity_event_text(const void *obj)
+{
+	const struct identity *id = obj;
+	char addr[VCOYO_ADDR_STRLEN];
+
+	if (id->has_identity)
+		vcoyo_addr_format(&id->addr, addr);
+	fputs(id->has_identity ? addr : "none", stdout);
+}
+
+/* ID STATE ENDPOINT [REMOTE-ADDRESS] */
+static void link_event_text(const void *obj)
+{
+	const struct link *l = obj;
+	char addr[VCOYO_ADDR_STRLEN], buf[ENUM_STRLEN];
+	const char *state = link_state(l, buf);
+
+	printf("%" PRIu32 " %s %s", l->id, state ? state : "-",
+	       HAS(l, VCOYO_LINK_A_ENDPOINT) ? l->endpoint : "-");
+	if (HAS(l, VCOYO_LINK_A_REMOTE_ADDRESS)) {
+		vcoyo_addr_format(&l->remote_addr, addr);
+		printf(" %s", addr);
+	}
+}
+
+/*
+ * What the events group sends, by command.  The identity event goes out as
+ * the ID_SET that caused it (uapi), in the format of the ID_GET reply; both
+ * are taken.
+ */
+static const struct event_kind {
+	uint8_t cmd;
+	const char *name;
+	const struct object_kind *kind;
+	void (*text)(const void *obj);	/* the line after the name */
+} event_kinds[] = {
+	{ VCOYO_CMD_ID_SET, "identity", &identity_kind, identity_event_text },
+	{ VCOYO_CMD_ID_GET, "identity", &identity_kind, identity_event_text },
+	{ VCOYO_CMD_LINK_GET, "link", &link_kind, link_event_text },
+	{ VCOYO_CMD_TUNNEL_GET, "tunnel", &tunnel_kind, tunnel_event_text },
+};
+
+struct monitor {
+	struct ctx *ctx;
+	uint64_t count;		/* events to print before stopping; 0: no end */
+	uint64_t seen;
+};
+
+/*
+ * One event: a line of text, or a JSON object on a line of its own (JSON
+ * Lines) whose "event" member says which.  Events of a newer kernel are not
+ * ours to print.
+ */
+static int monitor_cb(const struct vcoyo_nl_msg *msg, void *arg)
+{
+	const struct event_kind *ev;
+	struct monitor *mon = arg;
+	struct ctx *ctx = mon->ctx;
+	union object obj;
+	int ret;
+
+	for (ev = event_kinds; ev < event_kinds + ARRAY_SIZE(event_kinds); ev++)
+		if (ev->cmd == msg->cmd)
+			break;
+	if (ev == event_kinds + ARRAY_SIZE(event_kinds) || (mon->count && mon->seen == mon->count))
+		return 0;
+	ret = object_parse(ev->kind, msg, &obj);
+	/* A monitor may run for days: one bad event must not end it. */
+	if (ret < 0)
+		fprintf(stderr, "%s: monitor: malformed %s event ignored: %s\n", PROG, ev->name,
+			strerror(errno));
+	if (ret <= 0)
+		return 0;
+	if (ctx->json) {
+		out_begin(ctx);
+		out_str(ctx, "event", NULL, ev->name);
+		ev->kind->json(ctx, &obj);
+		out_end(ctx);
+	} else {
+		printf("%s ", ev->name);
+		ev->text(&obj);
+		putchar('\n');
+	}
+	mon->seen++;
+	/* Each event as it happens, also into a pipe; a closed one ends the monitor. */
+	return fflush(stdout) ? -1 : 0;
+}
+
+static volatile sig_atomic_t monitor_stop;
+
+static void monitor_signal(int sig)
+{
+	(void)sig;
+	monitor_stop = 1;
+}
+
+/*
+ * Print events until mon->count of them or SIGINT or SIGTERM (a normal end).
+ * The two signals stay blocked except while ppoll() waits, so that one that
+ * comes between the check of monitor_stop and the wait cannot be missed.
+ * They are caught even if ignored on entry, so that a script can stop a
+ * monitor it started in the background.  0, or -1 with errno set.
+ */
+static int monitor_loop(struct vcoyo_nl *nl, struct monitor *mon)
+{
+	struct pollfd pfd = { .fd = vcoyo_nl_fd(nl), .events = POLLIN };
+	struct sigaction sa = { .sa_handler = monitor_signal }, old_int, old_term;
+	sigset_t stop, old_mask;
+	int ret = 0, err = 0;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigemptyset(&sa.sa_mask);
+	monitor_stop = 0;
+	sigprocmask(SIG_BLOCK, &stop, &old_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	while (!ret && !monitor_stop && (!mon->count || mon->seen < mon->count)) {
+		if (ppoll(&pfd, 1, NULL, &old_mask) < 0) {
+			if (errno != EINTR) {
+				err = errno;
+				ret = -1;
+			}
+		} else if (vcoyo_nl_recv(nl, monitor_cb, mon)) {
+			/* The kernel had more events than the socket could hold: go on. */
+			if (errno == ENOBUFS) {
+				fprintf(stderr, "%s: monitor: events lost: %s\n", PROG,
+					strerror(errno));
+			} else {
+				err = errno;
+				ret = -1;
+			}
+		}
+	}
+	/* Unblock first: a second signal still pending then finds the handler. */
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	errno = err;
+	return ret;
+}
+
+/* [count N] */
+static int monitor_args(const struct ctx *ctx, int argc, char **argv, uint64_t *count)
+{
+	*count = 0;
+	if (!argc)
+		return 0;
+	if (strcmp(argv[0], "count"))
+		return usage_error(ctx, "monitor: unknown argument '%s'", argv[0]);
+	if (argc < 2)
+		return usage_error(ctx, "monitor: count needs a number of events");
+	if (parse_uint(argv[1], 1, UINT64_MAX, count))
+		return usage_error(ctx, "monitor: bad count '%s' (events, at least 1)", argv[1]);
+	return no_args(ctx, argc - 2, argv + 2);
+}
+
+static int cmd_monitor(struct ctx *ctx, int argc, char **argv)
+{
+	struct monitor mon = { .ctx = ctx };
+	struct vcoyo_nl *nl;
+	int ret = 0;
+
+	if (monitor_args(ctx, argc, argv, &mon.count))
+		return 1;
+	nl = nl_open();
+	if (!nl)
+		return 1;
+	if (vcoyo_nl_subscribe(nl, VCOYO_MCGRP_EVENTS)) {
+		fprintf(stderr, "%s: monitor: cannot join the %s group: %s\n", PROG,
+			VCOYO_MCGRP_EVENTS, strerror(errno));
+		ret = 1;
+	} else if (monitor_loop(nl, &mon)) {
+		fprintf(stderr, "%s: monitor: %s\n", PROG, strerror(errno));
+		ret = 1;
+	}
 	vcoyo_nl_close(nl);
 	return ret;
 }
@@ -1284,9 +1980,9 @@ static const struct verb id_verbs[] = {
 };
 
 static const struct verb node_verbs[] = {
-	{ "show", cmd_node_show, NULL, "", "listen port, hello interval, link timeout" },
-	{ "set", cmd_node_set, NULL, "[listen-port PORT] [hello-interval MS] [link-timeout MS]",
-	  "change them (at least one)" },
+	{ "show", cmd_node_show, NULL, "", "listen port, link and tunnel timers" },
+	{ "set", cmd_node_set, NULL, "[listen-port PORT] [hello-interval MS] [link-timeout MS] "
+	  "[setup-timeout MS] [tunnel-idle MS]", "change them (at least one)" },
 	{ NULL }
 };
 
@@ -1305,6 +2001,16 @@ static const struct verb route_verbs[] = {
 	{ NULL },
 };
 
+static const struct verb tunnel_verbs[] = {
+	{ "show", cmd_tunnel_show, NULL, "", "every tunnel ending here: state, labels, counters" },
+	{ NULL },
+};
+
+static const struct verb label_verbs[] = {
+	{ "show", cmd_label_show, NULL, "", "every label: role, hops up and down, counters" },
+	{ NULL },
+};
+
 static const struct verb verbs[] = {
 	{ "genkey", cmd_genkey, NULL, "", "new private key to stdout" },
 	{ "pubkey", cmd_pubkey, NULL, "", "private key on stdin to public key" },
@@ -1313,7 +2019,10 @@ static const struct verb verbs[] = {
 	{ "node", NULL, node_verbs, "", "" },
 	{ "link", NULL, link_verbs, "", "" },
 	{ "route", NULL, route_verbs, "", "" },
+	{ "tunnel", NULL, tunnel_verbs, "", "" },
+	{ "label", NULL, label_verbs, "", "" },
 	{ "stats", cmd_stats, NULL, "", "node counters" },
+	{ "monitor", cmd_monitor, NULL, "[count N]", "print events until killed (or N of them)" },
 	{ "help", cmd_help, NULL, "", "this text" },
 	{ NULL }
 };

@@ -48,6 +48,10 @@ static const struct nl_policy vcoyo_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_LINK_TIMEOUT] = { MNL_TYPE_U32 },
 	[VCOYO_A_LINK] = { MNL_TYPE_NESTED },
 	[VCOYO_A_ROUTE] = { MNL_TYPE_NESTED },
+	[VCOYO_A_SETUP_TIMEOUT] = { MNL_TYPE_U32 },
+	[VCOYO_A_TUNNEL_IDLE] = { MNL_TYPE_U32 },
+	[VCOYO_A_TUNNEL] = { MNL_TYPE_NESTED },
+	[VCOYO_A_LABEL] = { MNL_TYPE_NESTED },
 };
 
 /* The same inside VCOYO_A_ROUTE. */
@@ -73,6 +77,36 @@ static const struct nl_policy vcoyo_link_policy[VCOYO_LINK_A_MAX + 1] = {
 	[VCOYO_LINK_A_LAST_RX_MS] = { MNL_TYPE_U32 },
 };
 
+/* The same inside VCOYO_A_TUNNEL. */
+static const struct nl_policy vcoyo_tunnel_policy[VCOYO_TUNNEL_A_MAX + 1] = {
+	[VCOYO_TUNNEL_A_REMOTE] = { MNL_TYPE_BINARY, VCOYO_ADDR_LEN },
+	[VCOYO_TUNNEL_A_STATE] = { MNL_TYPE_U8 },
+	[VCOYO_TUNNEL_A_INITIATOR] = { MNL_TYPE_U8 },
+	[VCOYO_TUNNEL_A_LABEL] = { MNL_TYPE_U32 },
+	[VCOYO_TUNNEL_A_PEER_LABEL] = { MNL_TYPE_U32 },
+	[VCOYO_TUNNEL_A_LINK] = { MNL_TYPE_U32 },
+	[VCOYO_TUNNEL_A_IDLE_MS] = { MNL_TYPE_U32 },
+	[VCOYO_TUNNEL_A_QUEUED] = { MNL_TYPE_U32 },
+	[VCOYO_TUNNEL_A_TX_PACKETS] = { MNL_TYPE_U64 },
+	[VCOYO_TUNNEL_A_TX_BYTES] = { MNL_TYPE_U64 },
+	[VCOYO_TUNNEL_A_RX_PACKETS] = { MNL_TYPE_U64 },
+	[VCOYO_TUNNEL_A_RX_BYTES] = { MNL_TYPE_U64 },
+	[VCOYO_TUNNEL_A_REASON] = { MNL_TYPE_U8 },
+};
+
+/* The same inside VCOYO_A_LABEL. */
+static const struct nl_policy vcoyo_label_policy[VCOYO_LABEL_A_MAX + 1] = {
+	[VCOYO_LABEL_A_ID] = { MNL_TYPE_U32 },
+	[VCOYO_LABEL_A_ROLE] = { MNL_TYPE_U8 },
+	[VCOYO_LABEL_A_UP_LINK] = { MNL_TYPE_U32 },
+	[VCOYO_LABEL_A_UP_LABEL] = { MNL_TYPE_U32 },
+	[VCOYO_LABEL_A_DOWN_LINK] = { MNL_TYPE_U32 },
+	[VCOYO_LABEL_A_DOWN_LABEL] = { MNL_TYPE_U32 },
+	[VCOYO_LABEL_A_IDLE_MS] = { MNL_TYPE_U32 },
+	[VCOYO_LABEL_A_PACKETS] = { MNL_TYPE_U64 },
+	[VCOYO_LABEL_A_BYTES] = { MNL_TYPE_U64 },
+};
+
 /* For "missing required attribute" messages. */
 static const char *const vcoyo_attr_names[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_PRIVATE_KEY] = "private key",
@@ -85,6 +119,10 @@ static const char *const vcoyo_attr_names[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_LINK_TIMEOUT] = "link timeout",
 	[VCOYO_A_LINK] = "link",
 	[VCOYO_A_ROUTE] = "route",
+	[VCOYO_A_SETUP_TIMEOUT] = "setup timeout",
+	[VCOYO_A_TUNNEL_IDLE] = "tunnel idle",
+	[VCOYO_A_TUNNEL] = "tunnel",
+	[VCOYO_A_LABEL] = "label",
 };
 
 /* The same inside VCOYO_A_LINK, the one nest requests carry. */
@@ -498,23 +536,38 @@ int vcoyo_nl_dump(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *pu
 	return nl_request(nl, cmd, NLM_F_DUMP, put, put_arg, cb, cb_arg);
 }
 
-int vcoyo_nl_parse_link(const struct nlattr *nest, const struct nlattr *tb[VCOYO_LINK_A_MAX + 1])
+/* A nest of the uapi: EPROTO whatever libmnl found wrong with it. */
+static int nl_parse_uapi_nest(const struct nlattr *nest, const struct nl_policy *policy,
+			      unsigned int max, const struct nlattr **tb)
 {
-	if (nl_parse_nested(nest, vcoyo_link_policy, VCOYO_LINK_A_MAX, tb)) {
+	if (nl_parse_nested(nest, policy, max, tb)) {
 		errno = EPROTO;
 		return -1;
 	}
 	return 0;
 }
 
+int vcoyo_nl_parse_link(const struct nlattr *nest, const struct nlattr *tb[VCOYO_LINK_A_MAX + 1])
+{
+	return nl_parse_uapi_nest(nest, vcoyo_link_policy, VCOYO_LINK_A_MAX, tb);
+}
+
 int vcoyo_nl_parse_route(const struct nlattr *nest,
 			 const struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1])
 {
-	if (nl_parse_nested(nest, vcoyo_route_policy, VCOYO_ROUTE_A_MAX, tb)) {
-		errno = EPROTO;
-		return -1;
-	}
-	return 0;
+	return nl_parse_uapi_nest(nest, vcoyo_route_policy, VCOYO_ROUTE_A_MAX, tb);
+}
+
+int vcoyo_nl_parse_tunnel(const struct nlattr *nest,
+			  const struct nlattr *tb[VCOYO_TUNNEL_A_MAX + 1])
+{
+	return nl_parse_uapi_nest(nest, vcoyo_tunnel_policy, VCOYO_TUNNEL_A_MAX, tb);
+}
+
+int vcoyo_nl_parse_label(const struct nlattr *nest,
+			 const struct nlattr *tb[VCOYO_LABEL_A_MAX + 1])
+{
+	return nl_parse_uapi_nest(nest, vcoyo_label_policy, VCOYO_LABEL_A_MAX, tb);
 }
 
 struct nl_attrs {

@@ -76,6 +76,12 @@ int vcoyo_nl_parse_link(const struct nlattr *nest, const struct nlattr *tb[VCOYO
 /* The same for a VCOYO_A_ROUTE nest (enum vcoyo_route_attr). */
 int vcoyo_nl_parse_route(const struct nlattr *nest,
 			 const struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1]);
+/* The same for a VCOYO_A_TUNNEL nest (enum vcoyo_tunnel_attr). */
+int vcoyo_nl_parse_tunnel(const struct nlattr *nest,
+			  const struct nlattr *tb[VCOYO_TUNNEL_A_MAX + 1]);
+/* The same for a VCOYO_A_LABEL nest (enum vcoyo_label_attr). */
+int vcoyo_nl_parse_label(const struct nlattr *nest,
+			 const struct nlattr *tb[VCOYO_LABEL_A_MAX + 1]);
 /*
  * The kernel's explanation in the ACK of the last request: its message, or
  * which required attribute was missing.  NULL if it gave none.  On success it

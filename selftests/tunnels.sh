@@ -1,0 +1,371 @@
+#!/bin/sh
+# Label-switched tunnels between nodes: two neighbours; a line of six nodes
+# (four transit hops) with traffic both ways, each transit node switching by
+# label; the biggest datagram across it; an IPv6 underlay; a ring with two
+# paths; a link that goes down during traffic and comes back; setups that
+# are refused or time out, and the bounded queue; idle tunnels expiring.
+#
+# Each topology is a set of network namespaces joined by veth pairs, one
+# IPv4 (or IPv6) subnet per pair, with links both ways over it and static
+# routes from every node to every other along the topology.
+# shellcheck source=lib.sh
+. ./lib.sh
+
+PORT=7000
+dir=$(mktemp -d)
+chmod 755 "$dir"
+
+# ident NODE: give NODE an identity and fast link timers.
+ident()
+{
+	node_add "$1" &&
+	vcoyo-nl genkey >"$dir/$1.key" &&
+	vcoyo-nl pubkey <"$dir/$1.key" | vcoyo-nl address >"$dir/$1.addr" &&
+	on "$1" vcoyo-nl id set private-key "$dir/$1.key" &&
+	on "$1" vcoyo-nl node set hello-interval 100 link-timeout 400 setup-timeout 500
+}
+
+addr()
+{
+	cat "$dir/$1.addr"
+}
+
+# wire A B SUBNET [6]: a veth pair between nodes A and B, A taking .1 (or
+# ::1) and B .2, and a link each way.  SUBNET is "10.N.0" or "fdN:".
+wire()
+{
+	w_a=$1 w_b=$2 w_net=$3
+	$IP link add "v-$w_a-$w_b" type veth peer name "v-$w_b-$w_a" || return 1
+	$IP link set "v-$w_a-$w_b" netns "$w_a" && $IP link set "v-$w_b-$w_a" netns "$w_b" || return 1
+	if [ "${4:-}" = 6 ]; then
+		$IP -n "$w_a" addr add "$w_net:1/64" dev "v-$w_a-$w_b" nodad &&
+		$IP -n "$w_b" addr add "$w_net:2/64" dev "v-$w_b-$w_a" nodad || return 1
+		w_ea="[$w_net:1]:4477" w_eb="[$w_net:2]:4477"
+	else
+		$IP -n "$w_a" addr add "$w_net.1/24" dev "v-$w_a-$w_b" &&
+		$IP -n "$w_b" addr add "$w_net.2/24" dev "v-$w_b-$w_a" || return 1
+		w_ea="$w_net.1:4477" w_eb="$w_net.2:4477"
+	fi
+	$IP -n "$w_a" link set "v-$w_a-$w_b" up && $IP -n "$w_b" link set "v-$w_b-$w_a" up &&
+	on "$w_a" vcoyo-nl link add "$w_eb" | sed 's/^link //' >"$dir/link-$w_a-$w_b" &&
+	on "$w_b" vcoyo-nl link add "$w_ea" | sed 's/^link //' >"$dir/link-$w_b-$w_a"
+}
+
+# link_id A B: the id of A's link to B.
+link_id()
+{
+	cat "$dir/link-$1-$2"
+}
+
+# route A DEST VIA: A's route to node DEST through its link to node VIA.
+route()
+{
+	echo "route add $(addr "$2") via $(link_id "$1" "$3")" >>"$dir/routes-$1"
+}
+
+# install NODE...: add the routes collected for each NODE, in one batch.
+install()
+{
+	for i_node in "$@"; do
+		[ -f "$dir/routes-$i_node" ] || continue
+		on "$i_node" vcoyo-nl -b "$dir/routes-$i_node" || return 1
+		rm -f "$dir/routes-$i_node"
+	done
+}
+
+# up_count NODE: how many of NODE's links are up.
+up_count()
+{
+	on "$1" vcoyo-nl link show | grep -c '^  state: up$'
+}
+
+# links_up NODE COUNT...: each NODE has COUNT links up.
+links_up()
+{
+	while [ $# -ge 2 ]; do
+		same "links up on $1" "$(up_count "$1")" "$2" || return 1
+		shift 2
+	done
+}
+
+# line PREFIX N [6]: nodes PREFIX1..PREFIXN in a line, routes along it.
+line()
+{
+	l_p=$1 l_n=$2
+	i=1
+	while [ $i -le "$l_n" ]; do
+		ident "$l_p$i" || return 1
+		i=$((i + 1))
+	done
+	i=1
+	while [ $i -lt "$l_n" ]; do
+		if [ "${3:-}" = 6 ]; then
+			wire "$l_p$i" "$l_p$((i + 1))" "fd0$i:" 6 || return 1
+		else
+			wire "$l_p$i" "$l_p$((i + 1))" "10.$i.0" || return 1
+		fi
+		i=$((i + 1))
+	done
+	i=1
+	while [ $i -le "$l_n" ]; do
+		k=1
+		while [ $k -le "$l_n" ]; do
+			if [ $k -gt $i ]; then
+				route "$l_p$i" "$l_p$k" "$l_p$((i + 1))"
+			elif [ $k -lt $i ]; then
+				route "$l_p$i" "$l_p$k" "$l_p$((i - 1))"
+			fi
+			k=$((k + 1))
+		done
+		install "$l_p$i" || return 1
+		i=$((i + 1))
+	done
+}
+
+# nodes_del NODE...
+nodes_del()
+{
+	for n in "$@"; do
+		node_del "$n"
+	done
+}
+
+# flow FROM TO COUNT [SIZE]: COUNT datagrams from FROM to TO's PORT, all
+# arriving intact.
+flow()
+{
+	f_size=${4:-64}
+	on "$2" vflow recv -n "$3" -t 5000 $PORT >"$dir/recv" &
+	f_pid=$!
+	sleep 0.3
+	on "$1" vflow send -n "$3" -s "$f_size" "$(addr "$2")" $PORT >"$dir/send"
+	wait $f_pid
+	f_rc=$?
+	cat "$dir/recv"
+	[ $f_rc -eq 0 ] && grep -qx "from \[$(addr "$1")\]:[0-9]*" "$dir/recv"
+}
+
+# at_least WHAT GOT MIN
+at_least()
+{
+	[ "${2:-0}" -ge "$3" ] && return 0
+	echo "$1: got '${2:-}', want at least $3"
+	return 1
+}
+
+# stat_is NODE NAME VALUE, stat_ge NODE NAME MIN: one of NODE's counters.
+stat_is()
+{
+	same "$2 of $1" "$(stat "$1" "$2")" "$3"
+}
+
+stat_ge()
+{
+	at_least "$2 of $1" "$(stat "$1" "$2")" "$3"
+}
+
+# switched_none NODE...: no NODE switched a packet.
+switched_none()
+{
+	for n in "$@"; do
+		stat_is "$n" switched 0 || return 1
+	done
+}
+
+# switched_all MIN NODE...: each NODE switched at least MIN packets.
+switched_all()
+{
+	s_min=$1
+	shift
+	for n in "$@"; do
+		at_least "switched by $n" "$(stat "$n" switched)" "$s_min" || return 1
+	done
+}
+
+# --- Two neighbours -------------------------------------------------------
+pair()
+{
+	ident a && ident b && wire a b 10.20.0
+}
+check "two nodes, a link each way" pair
+check "a and b: links up" wait_for 5 links_up a 1 b 1
+route a b b
+route b a a
+check "routes a->b and b->a" install a b
+check "a->b: 10 datagrams arrive, intact, from a" flow a b 10
+check "a set the tunnel up: one setup" stat_is a tunnel_setup 1
+check "and it did not fail" stat_is a tunnel_failed 0
+check "b->a: 10 datagrams through the same tunnel" flow b a 10
+check "b started no setup of its own" stat_is b tunnel_setup 0
+check "a and b are the ends: they switched nothing" switched_none a b
+check "a sent its datagrams" stat_ge a dgram_sent 10
+check "b delivered them" stat_ge b dgram_delivered 10
+
+# --- A line of six: four transit hops ------------------------------------
+check "a line of 6 nodes" line t 6
+check "t: every link up" wait_for 10 links_up t1 1 t2 2 t3 2 t4 2 t5 2 t6 1
+check "t1->t6: 20 datagrams arrive" flow t1 t6 20
+check "t6->t1: 20 datagrams arrive" flow t6 t1 20
+check "each transit node switched both ways, by label" switched_all 40 t2 t3 t4 t5
+check "the ends switched nothing" switched_none t1 t6
+check "t1 set the tunnel up" stat_is t1 tunnel_setup 1
+check "t6 answered through it: no setup of its own" stat_is t6 tunnel_setup 0
+no_drops()
+{
+	for n in "$@"; do
+		same "drops on $n" "$(sum "$n" rx_unknown_label rx_wrong_link rx_label_pending \
+			tx_error drop_unreachable drop_queue_full)" 0 || return 1
+	done
+}
+check "no drops on the way" no_drops t1 t2 t3 t4 t5 t6
+check "t1->t6: 5 datagrams of 65000 bytes, fragmented and switched" flow t1 t6 5 65000
+check "t6->t1: 5 datagrams of 65000 bytes" flow t6 t1 5 65000
+
+# --- Link down during traffic ----------------------------------------------
+outage()
+{
+	on t6 vflow recv -t 6000 $PORT >"$dir/recv" &
+	o_rpid=$!
+	sleep 0.3
+	on t1 vflow send -n 120 -i 40 "$(addr t6)" $PORT >"$dir/send" &
+	o_spid=$!
+	sleep 1
+	$IP -n t3 link set v-t3-t4 down
+	sleep 1.5
+	$IP -n t3 link set v-t3-t4 up
+	wait $o_spid
+	wait $o_rpid
+	cat "$dir/recv"
+	uniq -c -f1 "$dir/send"
+}
+check "t1->t6 while the t3-t4 link goes down and comes back" outage
+check "the sender got EHOSTUNREACH while the link was down" grep -q ' EHOSTUNREACH$' "$dir/send"
+check "and ok again once it was back" same "last 5 sends ok" \
+	"$(tail -n 5 "$dir/send" | grep -c ' ok$')" 5
+check "datagrams arrived, intact, before and after the outage" at_least received \
+	"$(sed -n 's/^received \([0-9]*\) bad 0 .*/\1/p' "$dir/recv")" 40
+check "torn down both ways: t1 got a teardown" stat_ge t1 tunnel_torn_down 1
+check "and so did t6" stat_ge t6 tunnel_torn_down 1
+check "t3 refused setups while its onward link was down" stat_ge t3 setup_refused 1
+both_ways()
+{
+	flow "$1" "$2" "$3" && flow "$2" "$1" "$3"
+}
+check "traffic flows again both ways" both_ways t1 t6 5
+
+# --- Idle tunnels expire ---------------------------------------------------
+idle_set()
+{
+	for n in t1 t2 t3 t4 t5 t6; do
+		on "$n" vcoyo-nl node set tunnel-idle 300 || return 1
+	done
+}
+no_labels()
+{
+	for n in "$@"; do
+		same "labels of $n" "$(on "$n" vcoyo-nl label show | wc -l)" 0 || return 1
+	done
+}
+check "tunnel idle 300 ms on the line" idle_set
+check "idle: every label on the line is released" wait_for 5 no_labels t1 t2 t3 t4 t5 t6
+check "the ends expired it" stat_ge t1 tunnel_expired 1
+check "the next datagram sets a new tunnel up" flow t1 t6 3
+check "a new setup it was" stat_ge t1 tunnel_setup 2
+
+# --- Refused setups --------------------------------------------------------
+ident x
+refused()
+{
+	on t1 vcoyo-nl route add "$(addr x)" via 1 &&
+	on t1 vflow send -c -n 3 -i 300 "$(addr x)" $PORT >"$dir/send"
+	cat "$dir/send"
+	grep -qx '0 ok' "$dir/send" && grep -q 'EHOSTUNREACH' "$dir/send"
+}
+check "t2 has no route to x: the setup is refused, the sender told" refused
+check "t2 counted the refusal" stat_ge t2 setup_refused 1
+check "t1 counted the failure" stat_ge t1 tunnel_failed 1
+check "no route at all: EHOSTUNREACH at once" sh -c "
+	nsenter --net=/run/netns/t2 vflow send '$(addr x)' $PORT | grep -qx '0 EHOSTUNREACH'"
+
+nodes_del t1 t2 t3 t4 t5 t6 x
+
+# --- IPv6 underlay -----------------------------------------------------------
+check "a line of 3 nodes over IPv6" line s 3 6
+check "s: every link up" wait_for 10 links_up s1 1 s2 2 s3 1
+check "s1->s3 over IPv6: 10 datagrams" flow s1 s3 10
+check "s3->s1 over IPv6: 10 datagrams" flow s3 s1 10
+check "s2 switched them all" switched_all 20 s2
+nodes_del s1 s2 s3
+
+# --- A ring with two paths -------------------------------------------------
+ring()
+{
+	for n in r1 r2 r3 r4; do
+		ident $n || return 1
+	done
+	wire r1 r2 10.31.0 && wire r2 r3 10.32.0 && wire r3 r4 10.33.0 && wire r4 r1 10.34.0 ||
+		return 1
+	route r1 r3 r2
+	route r2 r3 r3
+	route r3 r1 r2
+	route r2 r1 r1
+	install r1 r2 r3
+}
+check "a ring of 4 nodes" ring
+check "r: every link up" wait_for 10 links_up r1 2 r2 2 r3 2 r4 2
+check "r1->r3 the short way round" flow r1 r3 10
+check "through r2" switched_all 10 r2
+check "r4 has switched nothing yet" switched_none r4
+reroute()
+{
+	$IP -n r2 link set v-r2-r1 down
+	wait_for 5 links_up r1 1 || return 1
+	on r1 vcoyo-nl route del "$(addr r3)" &&
+	on r1 vcoyo-nl route add "$(addr r3)" via "$(link_id r1 r4)" &&
+	on r4 vcoyo-nl route add "$(addr r3)" via "$(link_id r4 r3)" &&
+	on r3 vcoyo-nl route del "$(addr r1)" &&
+	on r3 vcoyo-nl route add "$(addr r1)" via "$(link_id r3 r4)" &&
+	on r4 vcoyo-nl route add "$(addr r1)" via "$(link_id r4 r1)"
+}
+check "the r1-r2 link goes down; routes the other way round" reroute
+check "r1->r3 the other way" wait_for 5 flow r1 r3 5
+check "through r4" switched_all 5 r4
+check "r3->r1 back the same way" flow r3 r1 5
+check "through r4 too" switched_all 10 r4
+nodes_del r1 r2 r3 r4
+
+# --- Setup timeout and the bounded queue -----------------------------------
+# q's link to 10.40.0.3:5555 is kept up by hellos from wire-gen, which answers
+# nothing: setups towards y there time out.
+silent()
+{
+	i=0
+	while [ $i -lt 30 ]; do
+		on p wire-gen -b 10.40.0.3 -p 5555 hello 10.40.0.1 4477 "$(vcoyo-nl pubkey <"$dir/y.key")" ||
+			return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+quiet()
+{
+	ident q && ident p && ident y && wire q p 10.40.0 &&
+	$IP -n p addr add 10.40.0.3/24 dev v-p-q
+}
+check "nodes q and p, y's address behind a silent neighbour" quiet
+silent &
+silent_pid=$!
+check "q's link to the silent neighbour" sh -c "
+	nsenter --net=/run/netns/q vcoyo-nl link add 10.40.0.3:5555 | grep -qx 'link 2' &&
+	nsenter --net=/run/netns/q vcoyo-nl route add '$(addr y)' via 2"
+check "it is up" wait_for 5 links_up q 2
+check "100 datagrams at once are all accepted" same accepted \
+	"$(on q vflow send -n 100 "$(addr y)" $PORT | grep -c ' ok$')" 100
+check "the first 64 wait, the other 36 are dropped" stat_is q drop_queue_full 36
+check "the setup times out: the 64 are dropped as unreachable" wait_for 3 \
+	stat_is q drop_unreachable 64
+check "q counted one failed setup" stat_is q tunnel_failed 1
+wait $silent_pid
+nodes_del q p y
+
+tap_done
