@@ -254,7 +254,14 @@ static void vcoyo_signal_rcv_ack(struct vcoyo_net *vn, struct vcoyo_link *link,
 	}
 	lbl = vcoyo_label_find(vn, ntohl(msg.label));
 	if (!lbl) {
+		struct vcoyo_hop back = { .link = link, .label = peer_label };
+
+		/*
+		 * Too late: the setup timed out here.  The nodes downstream
+		 * made their labels; tell them to let go.
+		 */
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_LABEL);
+		vcoyo_signal_send_teardown(vn, &back, VCOYO_REASON_TIMEOUT);
 		return;
 	}
 	/* Only the downstream neighbour answers, and only once. */

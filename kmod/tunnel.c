@@ -329,36 +329,43 @@ void vcoyo_tunnel_unlabel(struct vcoyo_net *vn, struct vcoyo_tunnel *t)
  */
 void vcoyo_tunnel_end(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 reason)
 {
-	struct vcoyo_tunnel *failed = NULL;
-	bool setup_failed = t->state == VCOYO_TUNNEL_PENDING &&
-			    reason != VCOYO_REASON_REPLACED;
+	struct vcoyo_label *lbl = t->label;
+	struct vcoyo_tunnel *failed;
 
-	if (t->label)
-		vcoyo_label_release(vn, t->label);
 	if (t->state == VCOYO_TUNNEL_FAILED) {
 		vcoyo_tunnel_unlink(vn, t);
 		return;
 	}
-	if (setup_failed) {
-		vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_FAILED);
+	if (t->state == VCOYO_TUNNEL_UP || reason == VCOYO_REASON_REPLACED) {
+		/* Said while the label is still there to be described. */
+		t->reason = reason;
+		vcoyo_genl_notify_tunnel(vn, t, VCOYO_TUNNEL_DOWN);
+		if (lbl)
+			vcoyo_label_release(vn, lbl);
 		vcoyo_tunnel_drop_queue(vn, t);
-		failed = vcoyo_tunnel_alloc(&t->remote, VCOYO_TUNNEL_FAILED, true);
-	}
-	if (failed) {
-		failed->reason = reason;
-		failed->deadline = jiffies + msecs_to_jiffies(vn->setup_timeout_ms);
-		rhashtable_replace_fast(&vn->tunnel_table, &t->hnode, &failed->hnode,
-					vcoyo_tunnel_params);
-		list_replace_rcu(&t->node, &failed->node);
-		WRITE_ONCE(vn->tunnels_seq, vn->tunnels_seq + 1);
-		kfree_rcu(t, rcu);
-		vcoyo_genl_notify_tunnel(vn, failed, VCOYO_TUNNEL_FAILED);
+		vcoyo_tunnel_unlink(vn, t);
 		return;
 	}
-	t->reason = reason;
-	vcoyo_genl_notify_tunnel(vn, t, setup_failed ? VCOYO_TUNNEL_FAILED : VCOYO_TUNNEL_DOWN);
+
+	/* A setup that failed: only an UP tunnel's label is used locklessly. */
+	WRITE_ONCE(t->label, NULL);
+	if (lbl)
+		vcoyo_label_release(vn, lbl);
+	vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_FAILED);
 	vcoyo_tunnel_drop_queue(vn, t);
-	vcoyo_tunnel_unlink(vn, t);
+	failed = vcoyo_tunnel_alloc(&t->remote, VCOYO_TUNNEL_FAILED, true);
+	if (!failed) {
+		/* No hold then: the next datagram simply tries again. */
+		vcoyo_tunnel_unlink(vn, t);
+		return;
+	}
+	failed->reason = reason;
+	failed->deadline = jiffies + msecs_to_jiffies(vn->setup_timeout_ms);
+	rhashtable_replace_fast(&vn->tunnel_table, &t->hnode, &failed->hnode, vcoyo_tunnel_params);
+	list_replace_rcu(&t->node, &failed->node);
+	WRITE_ONCE(vn->tunnels_seq, vn->tunnels_seq + 1);
+	kfree_rcu(t, rcu);
+	vcoyo_genl_notify_tunnel(vn, failed, VCOYO_TUNNEL_FAILED);
 }
 
 /* Namespace exit, after the last packet and timer: no messages, no events. */
