@@ -149,12 +149,17 @@ static void vcoyo_signal_accept(struct vcoyo_net *vn, struct vcoyo_link *link,
 	struct vcoyo_label *lbl;
 
 	/*
-	 * Both ends set up at once: the lower address keeps its own setup.
-	 * The other end then tears its own down and answers ours.
+	 * One tunnel per pair: of two setups, the one from the lower address
+	 * wins.  When this node is the lower and holds a tunnel of its own,
+	 * the other end set one up either at the same time (ours, still
+	 * pending, is on its way to it: it will take ours), or because it lost
+	 * ours: then ours is stale, and a new one replaces it.
 	 */
-	if (old && old->state == VCOYO_TUNNEL_PENDING && old->label &&
+	if (old && old->initiator && old->label &&
 	    memcmp(&msg->dst, &msg->src, sizeof(msg->src)) < 0) {
 		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_REPLACED);
+		if (old->state == VCOYO_TUNNEL_UP)
+			vcoyo_tunnel_renew(vn, old);
 		return;
 	}
 	lbl = vcoyo_label_new(vn, VCOYO_LABEL_TAIL, link, up_label, NULL);

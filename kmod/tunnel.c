@@ -246,6 +246,20 @@ int vcoyo_tunnel_send(struct vcoyo_net *vn, struct sk_buff *skb,
 	return vcoyo_tunnel_send_slow(vn, skb, dst);
 }
 
+/*
+ * Under conf_lock, @t UP and set up by this node: the other end no longer
+ * has it.  Tear it down and set a new one up in its place.
+ */
+void vcoyo_tunnel_renew(struct vcoyo_net *vn, struct vcoyo_tunnel *t)
+{
+	struct vcoyo_addr remote = t->remote;
+
+	vcoyo_signal_teardown(vn, t->label, VCOYO_REASON_REPLACED);
+	vcoyo_tunnel_end(vn, t, VCOYO_REASON_REPLACED);
+	/* Without a route any more, the next datagram will say so. */
+	vcoyo_tunnel_start(vn, &remote);
+}
+
 /* Under conf_lock, @t PENDING: its setup was answered. */
 void vcoyo_tunnel_up(struct vcoyo_net *vn, struct vcoyo_tunnel *t)
 {

@@ -151,6 +151,7 @@ static int vcoyo_udp_xmit4(struct sock *sk, struct vcoyo_link *link, struct sk_b
 		.flowi4_proto = IPPROTO_UDP,
 	};
 	struct rtable *rt;
+	__be16 df = 0;
 
 	rt = dst_cache_get_ip4(&link->dst_cache, &fl4.saddr);
 	if (!rt) {
@@ -165,9 +166,15 @@ static int vcoyo_udp_xmit4(struct sock *sk, struct vcoyo_link *link, struct sk_b
 		return -ENOMEM;
 	}
 	((struct vcoyo_data *)skb->data)->label = htonl(label);
-	/* Not DF: a datagram bigger than the path MTU is fragmented. */
+	/*
+	 * What fits the route's MTU goes out with DF, which also spares it an
+	 * IP ID (iptunnel_xmit() leaves it 0); a bigger datagram goes without,
+	 * to be fragmented.
+	 */
+	if (skb->len + sizeof(struct iphdr) + sizeof(struct udphdr) <= dst_mtu(&rt->dst))
+		df = htons(IP_DF);
 	udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0, ip4_dst_hoplimit(&rt->dst),
-			    0, fl4.fl4_sport, fl4.fl4_dport, false, false);
+			    df, fl4.fl4_sport, fl4.fl4_dport, false, false);
 	return 0;
 }
 
@@ -222,8 +229,12 @@ int vcoyo_udp_xmit(struct vcoyo_net *vn, struct vcoyo_link *link, struct sk_buff
 	}
 	/*
 	 * Whatever the packet was on the way in, it is a new one from this
-	 * node now: no device, no route, no stale checksum state.
+	 * node now: no device, no route, no stale checksum state.  Nor an
+	 * owner: IP output takes the owner of an skb for an inet socket, and
+	 * an AF_VCOYO socket is not one.  The sender's buffer was charged
+	 * while the datagram waited for its tunnel; it is released here.
 	 */
+	skb_orphan(skb);
 	skb_scrub_packet(skb, false);
 	skb->dev = NULL;
 	skb->ip_summed = CHECKSUM_NONE;

@@ -274,6 +274,7 @@ int vcoyo_tunnel_open(struct vcoyo_net *vn, const struct vcoyo_addr *remote,
 		      struct vcoyo_label *lbl);
 void vcoyo_tunnel_up(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
 void vcoyo_tunnel_unlabel(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
+void vcoyo_tunnel_renew(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
 void vcoyo_tunnel_end(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 reason);
 int vcoyo_tunnel_fill(struct sk_buff *skb, struct list_head *entry);
 int vcoyo_tunnel_fill_event(struct sk_buff *skb, struct vcoyo_tunnel *t, u8 state);

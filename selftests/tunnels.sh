@@ -339,9 +339,33 @@ nodes_del t1 t2 t3 t4 t5 t6 x
 # --- IPv6 underlay -----------------------------------------------------------
 check "a line of 3 nodes over IPv6" line s 3 6
 check "s: every link up" wait_for 10 links_up s1 1 s2 2 s3 1
-check "s1->s3 over IPv6: 10 datagrams" flow s1 s3 10
-check "s3->s1 over IPv6: 10 datagrams" flow s3 s1 10
-check "s2 switched them all" switched_all 20 s2
+# Both ends send first, at once: one tunnel between them all the same.
+at_once()
+{
+	on s3 vflow recv -n 10 -t 5000 $PORT >"$dir/recv3" &
+	a_r3=$!
+	on s1 vflow recv -n 10 -t 5000 $PORT >"$dir/recv1" &
+	a_r1=$!
+	sleep 0.3
+	on s1 vflow send -n 10 "$(addr s3)" $PORT >/dev/null &
+	a_s1=$!
+	on s3 vflow send -n 10 "$(addr s1)" $PORT >/dev/null
+	wait $a_s1
+	wait $a_r3 && wait $a_r1
+}
+check "s1->s3 and s3->s1 at once, over IPv6: 10 datagrams each" at_once
+one_tunnel()
+{
+	o_out=$(on "$1" vcoyo-nl tunnel show)
+	echo "$o_out"
+	[ "$(echo "$o_out" | wc -l)" -eq 1 ] && matches "$o_out" "$(addr "$2") up .*"
+}
+check "s1 has one tunnel to s3, up" one_tunnel s1 s3
+check "s3 has one tunnel to s1, up" one_tunnel s3 s1
+check "s2 holds one label for it" same labels "$(on s2 vcoyo-nl label show | wc -l)" 1
+check "s1->s3 over IPv6: 10 datagrams more" flow s1 s3 10
+check "s3->s1 over IPv6: 10 datagrams more" flow s3 s1 10
+check "s2 switched them all" switched_all 40 s2
 nodes_del s1 s2 s3
 
 # --- A ring with two paths -------------------------------------------------
