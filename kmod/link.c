@@ -353,10 +353,11 @@ int vcoyo_link_fill(struct sk_buff *skb, struct list_head *entry)
 /* Namespace exit: no request can come any more; no packet after this. */
 void vcoyo_links_stop(struct vcoyo_net *vn)
 {
-	cancel_delayed_work_sync(&vn->hello_work);
 	mutex_lock(&vn->conf_lock);
 	vcoyo_udp_close(vn);
 	mutex_unlock(&vn->conf_lock);
+	/* Only now: until the socket was closed, a hello could queue it again. */
+	cancel_delayed_work_sync(&vn->hello_work);
 }
 
 /* Namespace exit, once the tunnels are gone. */
