@@ -149,3 +149,30 @@ stat()
 {
 	sum "$1" "$2"
 }
+
+# nodes_del NODE...
+nodes_del()
+{
+	for n in "$@"; do
+		node_del "$n"
+	done
+}
+
+# at_least WHAT GOT MIN
+at_least()
+{
+	[ "${2:-0}" -ge "$3" ] && return 0
+	echo "$1: got '${2:-}', want at least $3"
+	return 1
+}
+
+# stat_is NODE NAME VALUE, stat_ge NODE NAME MIN: one of NODE's counters.
+stat_is()
+{
+	same "$2 of $1" "$(stat "$1" "$2")" "$3"
+}
+
+stat_ge()
+{
+	at_least "$2 of $1" "$(stat "$1" "$2")" "$3"
+}

@@ -40,10 +40,10 @@
  *	that the node keeps its links to them, and the tunnels' labels, while
  *	a test sends it more (tun-gen send).
  *
- *   tun-gen send [-c COUNT] [-b SRC-IP] [-p SRC-PORT] [-r MS] KIND DST-IP DST-PORT [ARGS]
+ *   tun-gen send [-c COUNT] [-i MS] [-b SRC-IP] [-p SRC-PORT] [-r MS] KIND DST-IP DST-PORT [ARGS]
  *	Sends COUNT (default 1) hand-made packets of KIND (see `kinds` below
- *	or the usage) from a socket bound to SRC-IP:SRC-PORT if given.  With
- *	-r, prints what comes back to that socket within MS milliseconds, one
+ *	or the usage) from a socket bound to SRC-IP:SRC-PORT if given, MS
+ *	milliseconds apart with -i.  With -r, prints what comes back to that socket within MS milliseconds, one
  *	line per packet, hellos left out.  Exits 0 once sent.
  */
 #include <assert.h>
@@ -1180,7 +1180,7 @@ static void send_usage(void)
 {
 	size_t k;
 
-	fprintf(stderr, "usage: tun-gen send [-c COUNT] [-b SRC-IP] [-p SRC-PORT] [-r MS] "
+	fprintf(stderr, "usage: tun-gen send [-c COUNT] [-i MS] [-b SRC-IP] [-p SRC-PORT] [-r MS] "
 		"KIND DST-IP DST-PORT [ARGS]\nKIND ARGS:\n");
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		fprintf(stderr, "  %s %s\n", kinds[k].name, kinds[k].args);
@@ -1211,7 +1211,7 @@ static void replies(int fd, unsigned long ms)
 static int mode_send(int argc, char **argv)
 {
 	const char *src_ip = NULL, *src_port = NULL;
-	unsigned long count = 1, reply_ms = 0, c;
+	unsigned long count = 1, reply_ms = 0, gap_ms = 0, c;
 	static uint8_t buf[sizeof(struct vcoyo_data) + PAYLOAD_MAX];
 	struct sockaddr_storage dst, src;
 	socklen_t dst_len, src_len = 0;
@@ -1220,7 +1220,7 @@ static int mode_send(int argc, char **argv)
 	size_t k, len;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+c:b:p:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:i:b:p:r:")) != -1) {
 		switch (opt) {
 		case 'c':
 			count = ulong_arg("count", optarg, 1, 100000000);
@@ -1233,6 +1233,9 @@ static int mode_send(int argc, char **argv)
 			break;
 		case 'r':
 			reply_ms = ulong_arg("-r", optarg, 0, 3600000);
+			break;
+		case 'i':
+			gap_ms = ulong_arg("-i", optarg, 0, 3600000);
 			break;
 		default:
 			send_usage();
@@ -1262,6 +1265,12 @@ static int mode_send(int argc, char **argv)
 
 	fd = udp_socket(dst.ss_family, src_ip || src_port ? &src : NULL, src_len);
 	for (c = 0; c < count; c++) {
+		if (c && gap_ms) {
+			struct timespec ts = { .tv_sec = gap_ms / 1000,
+					       .tv_nsec = gap_ms % 1000 * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
 		len = kind->build(buf, nargs, argv + optind + 3);
 		if (sendto(fd, buf, len, 0, (struct sockaddr *)&dst, dst_len) != (ssize_t)len)
 			die("sendto: %s", strerror(errno));
