@@ -287,7 +287,13 @@ no_labels()
 }
 check "tunnel idle 300 ms on the line" idle_set
 check "idle: every label on the line is released" wait_for 5 no_labels t1 t2 t3 t4 t5 t6
-check "the ends expired it" stat_ge t1 tunnel_expired 1
+# Whichever end's timer ran first expired it, and tore it down for the other.
+ends_expired()
+{
+	at_least "expired by t1 or t6" \
+		$(($(stat t1 tunnel_expired) + $(stat t6 tunnel_expired))) 1
+}
+check "an end expired it" ends_expired
 check "the next datagram sets a new tunnel up" flow t1 t6 3
 check "a new setup it was" stat_ge t1 tunnel_setup 2
 
