@@ -264,7 +264,8 @@ static int vcoyo_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t l
 	src.sport = vs->port;
 	release_sock(sk);
 
-	if (vcoyo_addr_is_any(&local) || memcmp(&dst, &local, sizeof(dst)))
+	/* Without an identity this node is the any address, and only that. */
+	if (memcmp(&dst, &local, sizeof(dst)))
 		return vcoyo_dgram_send_remote(vn, sk, msg, len, &dst, src.sport, dport);
 
 	skb = sock_alloc_send_skb(sk, sizeof(*meta) + len,

@@ -252,7 +252,10 @@ check "identity unchanged by nobody" shows_key a "$k3"
 # Counters, by name.
 # Every counter of enum vcoyo_stat, in its order.
 STATS="dgram_sent dgram_delivered drop_no_port drop_rcvbuf hello_sent hello_received
-rx_truncated rx_bad_version rx_unknown_type rx_malformed rx_unknown_endpoint rx_key_mismatch"
+rx_truncated rx_bad_version rx_unknown_type rx_malformed rx_unknown_endpoint rx_key_mismatch
+switched tunnel_setup tunnel_up tunnel_failed tunnel_expired tunnel_torn_down setup_refused
+drop_unreachable drop_queue_full drop_ctl_overflow rx_unknown_label rx_wrong_link
+rx_label_pending tx_error"
 
 # stats_named NODE: `vcoyo-nl stats` prints every counter of the uapi, by
 # name, in order, and nothing else.

@@ -138,7 +138,22 @@ flow()
 	wait $f_pid
 	f_rc=$?
 	cat "$dir/recv"
-	[ $f_rc -eq 0 ] && grep -qx "from \[$(addr "$1")\]:[0-9]*" "$dir/recv"
+	[ $f_rc -eq 0 ] && grep -qx "from \[$(addr "$1")\]:[0-9]*" "$dir/recv" && return 0
+	uniq -c -f1 "$dir/send"
+	dump_nodes
+	return 1
+}
+
+# dump_nodes: what every node holds, for the story of a failure.
+dump_nodes()
+{
+	for d_node in $(ls /run/netns); do
+		echo "== $d_node $(cut -c1-9 "$dir/$d_node.addr" 2>/dev/null)"
+		on "$d_node" vcoyo-nl tunnel show | awk '{ $1 = substr($1, 1, 9); print }'
+		on "$d_node" vcoyo-nl label show
+		on "$d_node" vcoyo-nl stats | grep -v ': 0$' | tr '\n' ' '
+		echo
+	done
 }
 
 # switched_none NODE...: no NODE switched a packet.
