@@ -35,9 +35,17 @@
 /* Control packets handled per hold of conf_lock. */
 #define VCOYO_CTL_BATCH		64
 
-/* What the receive path keeps of a control packet, in skb->cb. */
+/* At most one NO_LABEL per this many jiffies: it answers data. */
+#define VCOYO_NO_LABEL_GAP	(HZ / 20)
+
+/*
+ * What the receive path keeps of a control packet, in skb->cb.  A data
+ * packet for a label this node does not hold comes this way too, with
+ * @no_label set: the worker answers it.
+ */
 struct vcoyo_ctl_cb {
 	struct sockaddr_in6 from;
+	u32 no_label;
 };
 
 static struct vcoyo_ctl_cb *vcoyo_ctl_cb(struct sk_buff *skb)
@@ -316,15 +324,61 @@ static void vcoyo_signal_rcv_teardown(struct vcoyo_net *vn, struct vcoyo_link *l
 	vcoyo_signal_release(vn, lbl, msg.reason);
 }
 
+/*
+ * Under conf_lock: the neighbour on @link says it does not hold @label, which
+ * one of this node's labels writes towards it.  That tunnel is gone on the
+ * far side: tear down the near side too, and the next datagram sets up a new
+ * one.  Rare, and rate-limited by the sender: a scan will do.
+ */
+static void vcoyo_signal_rcv_no_label(struct vcoyo_net *vn, struct vcoyo_link *link,
+				      struct sk_buff *skb)
+{
+	struct vcoyo_no_label msg;
+	struct vcoyo_label *lbl;
+	struct vcoyo_hop *other;
+	u32 label;
+
+	if (skb_copy_bits(skb, 0, &msg, sizeof(msg))) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
+		return;
+	}
+	label = ntohl(msg.label);
+	if (!label) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
+		return;
+	}
+	list_for_each_entry(lbl, &vn->label_list, node) {
+		if (lbl->up.link == link && lbl->up.label == label)
+			other = &lbl->down;
+		else if (lbl->down.link == link && lbl->down.label == label)
+			other = &lbl->up;
+		else
+			continue;
+		vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_TORN_DOWN);
+		vcoyo_signal_send_teardown(vn, other, VCOYO_REASON_NO_LABEL);
+		vcoyo_signal_release(vn, lbl, VCOYO_REASON_NO_LABEL);
+		return;
+	}
+	vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_LABEL);
+}
+
 /* Under conf_lock: one control packet, @skb->data at its header. */
 static void vcoyo_signal_handle(struct vcoyo_net *vn, struct sk_buff *skb)
 {
 	const struct vcoyo_hdr *hdr = (const struct vcoyo_hdr *)skb->data;
+	struct vcoyo_ctl_cb *cb = vcoyo_ctl_cb(skb);
 	struct vcoyo_link *link;
 
-	link = vcoyo_link_by_endpoint(vn, &vcoyo_ctl_cb(skb)->from);
+	link = vcoyo_link_by_endpoint(vn, &cb->from);
 	if (!link) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_ENDPOINT);
+		return;
+	}
+	if (cb->no_label) {
+		struct vcoyo_no_label msg = { .label = htonl(cb->no_label) };
+
+		vcoyo_signal_hdr(&msg.hdr, VCOYO_MSG_NO_LABEL);
+		vcoyo_signal_send(vn, link, &msg, sizeof(msg));
 		return;
 	}
 	atomic64_inc(&link->rx_packets);
@@ -338,6 +392,9 @@ static void vcoyo_signal_handle(struct vcoyo_net *vn, struct sk_buff *skb)
 		break;
 	case VCOYO_MSG_TEARDOWN:
 		vcoyo_signal_rcv_teardown(vn, link, skb);
+		break;
+	case VCOYO_MSG_NO_LABEL:
+		vcoyo_signal_rcv_no_label(vn, link, skb);
 		break;
 	}
 }
@@ -365,12 +422,8 @@ static void vcoyo_ctl_work(struct work_struct *work)
 	}
 }
 
-/*
- * Softirq: a control packet from @from, @skb->data at its header.  Its
- * length is checked by its handler, the header by the caller.  Consumes it.
- */
-void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
-		      struct sk_buff *skb)
+static void vcoyo_signal_queue(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+			       struct sk_buff *skb, u32 no_label)
 {
 	if (skb_queue_len_lockless(&vn->ctl_queue) >= VCOYO_CTL_QUEUE_MAX) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_DROP_CTL_OVERFLOW);
@@ -380,8 +433,37 @@ void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 	/* It waits for a worker: it must not pin a route or conntrack. */
 	skb_scrub_packet(skb, false);
 	vcoyo_ctl_cb(skb)->from = *from;
+	vcoyo_ctl_cb(skb)->no_label = no_label;
 	skb_queue_tail(&vn->ctl_queue, skb);
 	queue_work(system_wq, &vn->ctl_work);
+}
+
+/*
+ * Softirq: a control packet from @from, @skb->data at its header.  Its
+ * length is checked by its handler, the header by the caller.  Consumes it.
+ */
+void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+		      struct sk_buff *skb)
+{
+	vcoyo_signal_queue(vn, from, skb, 0);
+}
+
+/*
+ * Softirq: the data packet @skb from @from carried @label, which this node
+ * does not hold.  Answered with a NO_LABEL, a few times a second at most:
+ * one is enough for the sender to tear the tunnel down.  Consumes @skb.
+ */
+void vcoyo_signal_no_label(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+			   struct sk_buff *skb, u32 label)
+{
+	unsigned long now = jiffies;
+
+	if (!label || time_before(now, READ_ONCE(vn->no_label_at))) {
+		kfree_skb(skb);
+		return;
+	}
+	WRITE_ONCE(vn->no_label_at, now + VCOYO_NO_LABEL_GAP);
+	vcoyo_signal_queue(vn, from, skb, label);
 }
 
 /* Under conf_lock: @link is down or going; so are the tunnels through it. */
@@ -479,6 +561,8 @@ void vcoyo_signal_init(struct vcoyo_net *vn)
 	skb_queue_head_init(&vn->ctl_queue);
 	INIT_WORK(&vn->ctl_work, vcoyo_ctl_work);
 	INIT_DELAYED_WORK(&vn->expiry_work, vcoyo_expiry_work);
+	/* jiffies start below zero: a zero here would be hours ahead. */
+	vn->no_label_at = jiffies;
 }
 
 /* Namespace exit, once the UDP socket is closed: no packet can come. */

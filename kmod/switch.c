@@ -68,7 +68,9 @@ void vcoyo_data_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 	lbl = vcoyo_label_find(vn, ntohl(dh->label));
 	if (unlikely(!lbl)) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_LABEL);
-		goto drop;
+		/* Its sender holds a tunnel this node has let go: say so. */
+		vcoyo_signal_no_label(vn, from, skb, ntohl(dh->label));
+		return;
 	}
 	/* A label is bound to its two links: from one, on to the other. */
 	if (vcoyo_link_is_from(lbl->up.link, from)) {

@@ -150,6 +150,7 @@ struct vcoyo_net {
 	/* Signalling: control packets wait here for process context. */
 	struct sk_buff_head ctl_queue;
 	struct work_struct ctl_work;
+	unsigned long no_label_at;	/* jiffies: when a NO_LABEL may go again */
 	struct delayed_work expiry_work;
 };
 
@@ -284,6 +285,8 @@ void vcoyo_signal_init(struct vcoyo_net *vn);
 void vcoyo_signal_exit(struct vcoyo_net *vn);
 void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 		      struct sk_buff *skb);
+void vcoyo_signal_no_label(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
+			   struct sk_buff *skb, u32 label);
 int vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
 		       const struct vcoyo_addr *src, const struct vcoyo_addr *dst);
 void vcoyo_signal_teardown(struct vcoyo_net *vn, struct vcoyo_label *lbl, u8 reason);

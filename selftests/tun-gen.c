@@ -318,6 +318,10 @@ static void describe(const uint8_t *p, size_t len)
 		const struct vcoyo_teardown *t = (const void *)p;
 
 		printf("teardown label %u reason %u\n", ntohl(t->label), t->reason);
+	} else if (h->type == VCOYO_MSG_NO_LABEL && len >= sizeof(struct vcoyo_no_label)) {
+		const struct vcoyo_no_label *n = (const void *)p;
+
+		printf("no-label label %u\n", ntohl(n->label));
 	} else if (h->type == VCOYO_MSG_DATA && len >= sizeof(struct vcoyo_data)) {
 		const struct vcoyo_data *d = (const void *)p;
 
@@ -1137,6 +1141,18 @@ static size_t kind_teardown_short(uint8_t *buf, int argc, char **argv)
 	return TEARDOWN_SHORT_LEN;
 }
 
+static size_t kind_no_label(uint8_t *buf, int argc, char **argv)
+{
+	struct vcoyo_no_label msg = {
+		.hdr = { .version = VCOYO_WIRE_VERSION, .type = VCOYO_MSG_NO_LABEL },
+	};
+
+	(void)argc;
+	msg.label = htonl(label_arg(argv[0]));
+	memcpy(buf, &msg, sizeof(msg));
+	return sizeof(msg);
+}
+
 static size_t kind_data(uint8_t *buf, int argc, char **argv)
 {
 	const char *text = argc > 3 ? argv[3] : "tun-gen data\n";
@@ -1172,6 +1188,7 @@ static const struct kind {
 	{ "ack-short", "  (8 bytes)", 0, 0, kind_ack_short },
 	{ "teardown", "LABEL [REASON]", 1, 2, kind_teardown },
 	{ "teardown-short", "  (8 bytes)", 0, 0, kind_teardown_short },
+	{ "no-label", "LABEL", 1, 1, kind_no_label },
 	{ "data", "LABEL [SPORT [DPORT [PAYLOAD]]]", 1, 4, kind_data },
 	{ "data-short", "  (6 bytes)", 0, 0, kind_data_short },
 };

@@ -83,6 +83,10 @@ wrong_link()
 check "data with a label m bound to other links: rx_wrong_link" grows_by m rx_wrong_link 1 wrong_link
 check "data with a label m never gave: rx_unknown_label" \
 	grows_by m rx_unknown_label 1 g3 data 10.50.0.1 4477 999999
+check "and m answers it: NO_LABEL" same answer \
+	"$(sleep 0.1; g3 -r 1000 data 10.50.0.1 4477 999998)" "no-label label 999998"
+check "a NO_LABEL for a label m writes to nobody: rx_unknown_label" \
+	grows_by m rx_unknown_label 1 g3 no-label 10.50.0.1 4477 4242
 for k in data-short setup-short ack-short teardown-short; do
 	check "$k: rx_truncated" grows_by m rx_truncated 1 g3 "$k" 10.50.0.1 4477
 done

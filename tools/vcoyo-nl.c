@@ -1476,6 +1476,7 @@ static const char *const reason_names[] = {
 	[VCOYO_REASON_TIMEOUT] = "timeout",
 	[VCOYO_REASON_REPLACED] = "replaced",
 	[VCOYO_REASON_INVALID] = "invalid",
+	[VCOYO_REASON_NO_LABEL] = "no-label",
 };
 
 /* One tunnel of the dump, or of a tunnel event. */

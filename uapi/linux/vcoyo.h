@@ -345,6 +345,7 @@ enum vcoyo_tunnel_state {
  * @VCOYO_REASON_REPLACED: a newer tunnel between the same two nodes
  *	replaced this one
  * @VCOYO_REASON_INVALID: the setup named impossible endpoints
+ * @VCOYO_REASON_NO_LABEL: a node on the way no longer knew the tunnel
  */
 enum vcoyo_reason {
 	VCOYO_REASON_NONE,
@@ -356,6 +357,7 @@ enum vcoyo_reason {
 	VCOYO_REASON_TIMEOUT,
 	VCOYO_REASON_REPLACED,
 	VCOYO_REASON_INVALID,
+	VCOYO_REASON_NO_LABEL,
 };
 
 /**
@@ -485,6 +487,7 @@ enum vcoyo_msg_type {
 	VCOYO_MSG_SETUP = 2,
 	VCOYO_MSG_ACK = 3,
 	VCOYO_MSG_TEARDOWN = 4,
+	VCOYO_MSG_NO_LABEL = 5,
 	VCOYO_MSG_DATA = 64,
 };
 
@@ -570,6 +573,20 @@ struct vcoyo_teardown {
 	__be32			label;
 	__u8			reason;
 	__u8			reserved[3];
+};
+
+/**
+ * struct vcoyo_no_label - a data packet came for a label this node lacks
+ * @hdr: type VCOYO_MSG_NO_LABEL
+ * @label: the label the packet carried: the receiver's neighbour's label,
+ *	which the receiver tears its tunnel down for
+ *
+ * 8 bytes.  The answer to a tunnel whose far side was released without the
+ * sender being told; sent at most a few times a second.
+ */
+struct vcoyo_no_label {
+	struct vcoyo_hdr	hdr;
+	__be32			label;
 };
 
 /**
