@@ -67,6 +67,7 @@ static int vcoyo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	case VCOYO_MSG_SETUP:
 	case VCOYO_MSG_ACK:
 	case VCOYO_MSG_TEARDOWN:
+	case VCOYO_MSG_NO_LABEL:
 		vcoyo_signal_rcv(vn, &from, skb);
 		return 0;
 	case VCOYO_MSG_HELLO:
