@@ -61,6 +61,8 @@ static void __exit vcoyo_exit(void)
 	vcoyo_dgram_exit();
 	vcoyo_genl_exit();
 	vcoyo_netns_exit();
+	/* Links are freed by RCU callbacks of this module: let them run first. */
+	rcu_barrier();
 	vcoyo_identity_exit();
 }
 
