@@ -397,11 +397,27 @@ one_tunnel()
 	echo "$o_out"
 	[ "$(echo "$o_out" | wc -l)" -eq 1 ] && matches "$o_out" "$(addr "$2") up .*"
 }
-check "s1 has one tunnel to s3, up" one_tunnel s1 s3
-check "s3 has one tunnel to s1, up" one_tunnel s3 s1
-check "s2 holds one label for it" same labels "$(on s2 vcoyo-nl label show | wc -l)" 1
+# A race between the two setups on a loaded guest has been seen to leave one
+# end with a tunnel the other had let go; the first datagrams into it get a
+# NO_LABEL and a new setup follows.  A few paced ones first, both ways.
+prime()
+{
+	on s1 vflow send -n 4 -i 200 "$(addr s3)" $PORT >/dev/null &&
+	on s3 vflow send -n 4 -i 200 "$(addr s1)" $PORT >/dev/null
+}
+check "s1 and s3 send a few more, paced" prime
 check "s1->s3 over IPv6: 10 datagrams more" flow s1 s3 10
 check "s3->s1 over IPv6: 10 datagrams more" flow s3 s1 10
+# Then, whatever the race between the two setups did, one tunnel remains.
+one_label()
+{
+	[ "$(on s2 vcoyo-nl label show | wc -l)" -eq 1 ] && return 0
+	dump_nodes
+	return 1
+}
+check "s1 has one tunnel to s3, up" one_tunnel s1 s3
+check "s3 has one tunnel to s1, up" one_tunnel s3 s1
+check "s2 holds one label for it" one_label
 check "s2 switched them all" switched_all 40 s2
 nodes_del s1 s2 s3
 
