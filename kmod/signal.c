@@ -116,11 +116,10 @@ static void vcoyo_signal_send_teardown(struct vcoyo_net *vn, const struct vcoyo_
 }
 
 /* Under conf_lock: this node starts the tunnel of @lbl, a head label. */
-int vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
-		       const struct vcoyo_addr *src, const struct vcoyo_addr *dst)
+void vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
+			const struct vcoyo_addr *src, const struct vcoyo_addr *dst)
 {
 	vcoyo_signal_send_setup(vn, lbl->down.link, lbl->id, VCOYO_SETUP_HOPS, src, dst);
-	return 0;
 }
 
 /* Under conf_lock: tell both neighbours of @lbl that its tunnel is gone. */
@@ -128,6 +127,20 @@ void vcoyo_signal_teardown(struct vcoyo_net *vn, struct vcoyo_label *lbl, u8 rea
 {
 	vcoyo_signal_send_teardown(vn, &lbl->up, reason);
 	vcoyo_signal_send_teardown(vn, &lbl->down, reason);
+}
+
+/*
+ * The side of @lbl away from @link, where a message that came on @link goes
+ * on; NULL if @lbl is not bound to @link.
+ */
+static struct vcoyo_hop *vcoyo_label_across(struct vcoyo_label *lbl,
+					    const struct vcoyo_link *link)
+{
+	if (lbl->up.link == link)
+		return &lbl->down;
+	if (lbl->down.link == link)
+		return &lbl->up;
+	return NULL;
 }
 
 /* Under conf_lock: @lbl goes, with its tunnel if it has one. */
@@ -305,11 +318,8 @@ static void vcoyo_signal_rcv_teardown(struct vcoyo_net *vn, struct vcoyo_link *l
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_UNKNOWN_LABEL);
 		return;
 	}
-	if (lbl->up.link == link) {
-		other = &lbl->down;
-	} else if (lbl->down.link == link) {
-		other = &lbl->up;
-	} else {
+	other = vcoyo_label_across(lbl, link);
+	if (!other) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_WRONG_LINK);
 		return;
 	}
@@ -348,11 +358,9 @@ static void vcoyo_signal_rcv_no_label(struct vcoyo_net *vn, struct vcoyo_link *l
 		return;
 	}
 	list_for_each_entry(lbl, &vn->label_list, node) {
-		if (lbl->up.link == link && lbl->up.label == label)
-			other = &lbl->down;
-		else if (lbl->down.link == link && lbl->down.label == label)
-			other = &lbl->up;
-		else
+		other = vcoyo_label_across(lbl, link);
+		/* The side on @link must be the one that writes @label. */
+		if (!other || (other == &lbl->down ? lbl->up.label : lbl->down.label) != label)
 			continue;
 		vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_TORN_DOWN);
 		vcoyo_signal_send_teardown(vn, other, VCOYO_REASON_NO_LABEL);
@@ -470,14 +478,13 @@ void vcoyo_signal_no_label(struct vcoyo_net *vn, const struct sockaddr_in6 *from
 void vcoyo_signal_link_down(struct vcoyo_net *vn, struct vcoyo_link *link)
 {
 	struct vcoyo_label *lbl, *tmp;
+	struct vcoyo_hop *other;
 
 	list_for_each_entry_safe(lbl, tmp, &vn->label_list, node) {
-		if (lbl->up.link == link)
-			vcoyo_signal_send_teardown(vn, &lbl->down, VCOYO_REASON_LINK_DOWN);
-		else if (lbl->down.link == link)
-			vcoyo_signal_send_teardown(vn, &lbl->up, VCOYO_REASON_LINK_DOWN);
-		else
+		other = vcoyo_label_across(lbl, link);
+		if (!other)
 			continue;
+		vcoyo_signal_send_teardown(vn, other, VCOYO_REASON_LINK_DOWN);
 		vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_TORN_DOWN);
 		vcoyo_signal_release(vn, lbl, VCOYO_REASON_LINK_DOWN);
 	}

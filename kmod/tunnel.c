@@ -397,9 +397,8 @@ void vcoyo_tunnels_exit(struct vcoyo_net *vn)
 
 static int vcoyo_tunnel_put(struct sk_buff *skb, const struct vcoyo_tunnel *t, u8 state)
 {
-	const struct vcoyo_label *lbl = READ_ONCE(t->label);
-	const struct vcoyo_hop *hop = lbl ? (lbl->role == VCOYO_LABEL_HEAD ?
-					     &lbl->down : &lbl->up) : NULL;
+	struct vcoyo_label *lbl = READ_ONCE(t->label);
+	const struct vcoyo_hop *hop = lbl ? vcoyo_label_net_hop(lbl) : NULL;
 	u32 peer_label = hop ? READ_ONCE(hop->label) : 0;
 
 	if (nla_put(skb, VCOYO_TUNNEL_A_REMOTE, sizeof(t->remote), &t->remote) ||

@@ -287,8 +287,8 @@ void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 		      struct sk_buff *skb);
 void vcoyo_signal_no_label(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 			   struct sk_buff *skb, u32 label);
-int vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
-		       const struct vcoyo_addr *src, const struct vcoyo_addr *dst);
+void vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
+			const struct vcoyo_addr *src, const struct vcoyo_addr *dst);
 void vcoyo_signal_teardown(struct vcoyo_net *vn, struct vcoyo_label *lbl, u8 reason);
 void vcoyo_signal_link_down(struct vcoyo_net *vn, struct vcoyo_link *link);
 void vcoyo_signal_kick(struct vcoyo_net *vn);
