@@ -1,0 +1,953 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One Kademlia node over a graph of links: queries, lookups, timers.
+ *
+ * Lookups are iterative, as in Kademlia: the node that wants a target asks
+ * the nodes it knows nearest to it (alpha at a time) for the nodes they know
+ * nearest to it, and goes on with the answers.  What differs is reach: a
+ * node can only talk to nodes it knows a path to.  An answer names each
+ * node with the answering node's path to it; the asker joins its own path
+ * to the answering node and that one, then shortens the result through the
+ * nodes it already knows (kad_table_shorten).  Only nodes that answered, or
+ * asked, enter the table, so every path in it has carried a message.
+ *
+ * A route lookup (a route miss) ends when the target itself answers: the
+ * path it answered along is the route.  A target in the table is answered
+ * at once, from the table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "table.h"
+#include "wire.h"
+
+enum cand_state { CAND_NEW, CAND_ASKED, CAND_DONE, CAND_FAILED };
+
+struct cand {
+	struct kad_id id;
+	uint8_t state;
+	uint8_t depth;			/* queries in a row that led to it */
+	uint8_t path_len;
+	kad_tag *path;
+};
+
+struct lookup {
+	struct lookup *prev, *next;	/* by deadline */
+	struct kad_id target;
+	kad_tag target_tag;
+	bool route;			/* a route miss, to be answered */
+	uint64_t cookie;
+	uint64_t deadline;
+	unsigned int inflight, rpcs;
+	struct cand *c;			/* nearest first */
+	size_t n, cap;
+};
+
+struct rpc {
+	struct rpc *prev, *next;	/* by deadline */
+	uint32_t txid;
+	uint8_t type;
+	struct kad_id peer;
+	uint64_t deadline;
+	struct lookup *lookup;		/* a lookup's query, or NULL */
+	uint8_t path_len;
+	kad_tag path[];
+};
+
+struct out {
+	struct out *next;
+	enum kad_out_type type;
+	struct kad_id peer;
+	uint64_t cookie;
+	unsigned int rounds, rpcs;
+	uint8_t path_len;
+	size_t len;
+	kad_tag *path;
+	uint8_t *msg;
+};
+
+struct kad_node {
+	struct kad_config cfg;
+	struct kad_table table;
+	uint64_t rng;
+	uint64_t now;
+	bool bootstrap;			/* a self lookup is due */
+	uint64_t next_refresh;
+	struct rpc *rpc_head, *rpc_tail;
+	struct lookup *lk_head, *lk_tail;
+	struct out *out_head, *out_tail;
+	struct kad_stats stats;
+	uint8_t buf[KAD_MSG_MAX];
+};
+
+void kad_config_default(struct kad_config *cfg)
+{
+	cfg->k = 20;
+	cfg->alpha = 3;
+	cfg->rpc_timeout_ms = 2000;
+	cfg->lookup_timeout_ms = 10000;
+	cfg->refresh_ms = 60000;
+	cfg->max_fails = 2;
+	cfg->path_max = KAD_PATH_MAX;
+}
+
+/* xorshift64*: the node's choices need to be reproducible, not secret. */
+static uint64_t rnd(struct kad_node *node)
+{
+	node->rng ^= node->rng >> 12;
+	node->rng ^= node->rng << 25;
+	node->rng ^= node->rng >> 27;
+	return node->rng * 0x2545f4914f6cdd1dULL;
+}
+
+struct kad_node *kad_new(const struct kad_id *self, const struct kad_config *cfg,
+			 uint64_t seed, uint64_t now_ms)
+{
+	struct kad_node *node = calloc(1, sizeof(*node));
+
+	if (!node)
+		return NULL;
+	node->cfg = *cfg;
+	if (!node->cfg.k)
+		node->cfg.k = 1;
+	if (!node->cfg.alpha)
+		node->cfg.alpha = 1;
+	if (!node->cfg.max_fails)
+		node->cfg.max_fails = 1;
+	if (!node->cfg.path_max || node->cfg.path_max > KAD_PATH_MAX)
+		node->cfg.path_max = KAD_PATH_MAX;
+	if (kad_table_init(&node->table, self, node->cfg.k)) {
+		free(node);
+		return NULL;
+	}
+	node->rng = seed ? seed : 0x9e3779b97f4a7c15ULL;
+	node->now = now_ms;
+	node->next_refresh = UINT64_MAX;
+	return node;
+}
+
+/* ---- Outputs ---- */
+
+static struct out *out_push(struct kad_node *node, enum kad_out_type type,
+			    const struct kad_id *peer, const kad_tag *path, uint8_t path_len,
+			    const uint8_t *msg, size_t len)
+{
+	struct out *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->path = malloc((size_t)path_len * sizeof(*path) + 1);
+	o->msg = malloc(len + 1);
+	if (!o->path || !o->msg) {
+		free(o->path);
+		free(o->msg);
+		free(o);
+		return NULL;
+	}
+	o->type = type;
+	o->peer = *peer;
+	o->path_len = path_len;
+	memcpy(o->path, path, (size_t)path_len * sizeof(*path));
+	o->len = len;
+	memcpy(o->msg, msg, len);
+	if (node->out_tail)
+		node->out_tail->next = o;
+	else
+		node->out_head = o;
+	node->out_tail = o;
+	return o;
+}
+
+bool kad_poll(struct kad_node *node, struct kad_out *out)
+{
+	struct out *o = node->out_head;
+
+	if (!o)
+		return false;
+	node->out_head = o->next;
+	if (!node->out_head)
+		node->out_tail = NULL;
+	out->type = o->type;
+	out->peer = o->peer;
+	out->cookie = o->cookie;
+	out->rounds = o->rounds;
+	out->rpcs = o->rpcs;
+	out->path.len = o->path_len;
+	memcpy(out->path.hop, o->path, (size_t)o->path_len * sizeof(*o->path));
+	out->len = o->len;
+	memcpy(out->msg, o->msg, o->len);
+	free(o->path);
+	free(o->msg);
+	free(o);
+	return true;
+}
+
+static void send_msg(struct kad_node *node, const struct kad_id *peer, const kad_tag *path,
+		     uint8_t path_len, size_t len)
+{
+	if (!out_push(node, KAD_OUT_SEND, peer, path, path_len, node->buf, len))
+		return;
+	node->stats.msgs_sent++;
+	node->stats.bytes_sent += len;
+}
+
+/* ---- Queries and their timeouts ---- */
+
+static void rpc_unlink(struct kad_node *node, struct rpc *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		node->rpc_head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		node->rpc_tail = r->prev;
+}
+
+static struct rpc *rpc_find(struct kad_node *node, uint32_t txid, const struct kad_id *peer)
+{
+	struct rpc *r;
+
+	for (r = node->rpc_head; r; r = r->next)
+		if (r->txid == txid && !memcmp(&r->peer, peer, sizeof(*peer)))
+			return r;
+	return NULL;
+}
+
+/* Sends a PING or FIND_NODE to @peer along @path and waits for the answer. */
+static bool query(struct kad_node *node, uint8_t type, const struct kad_id *peer,
+		  const kad_tag *path, uint8_t path_len, const struct kad_id *target,
+		  struct lookup *lk)
+{
+	struct rpc *r = malloc(sizeof(*r) + (size_t)path_len * sizeof(*path));
+	size_t len;
+
+	if (!r)
+		return false;
+	r->txid = (uint32_t)rnd(node);
+	r->type = type;
+	r->peer = *peer;
+	r->deadline = node->now + node->cfg.rpc_timeout_ms;
+	r->lookup = lk;
+	r->path_len = path_len;
+	memcpy(r->path, path, (size_t)path_len * sizeof(*path));
+	r->next = NULL;
+	r->prev = node->rpc_tail;
+	if (node->rpc_tail)
+		node->rpc_tail->next = r;
+	else
+		node->rpc_head = r;
+	node->rpc_tail = r;
+
+	len = kad_wire_request(node->buf, type, r->txid, path, path_len, target);
+	send_msg(node, peer, path, path_len, len);
+	node->stats.rpcs_sent++;
+	return true;
+}
+
+/* ---- The table, as messages teach it ---- */
+
+/* Entries whose path goes through @tag (not to it) are in doubt. */
+static void doubt_paths_through(struct kad_node *node, kad_tag tag)
+{
+	struct kad_table *t = &node->table;
+
+	for (unsigned int b = 0; b <= t->top; b++) {
+		struct kad_bucket *bk = t->bucket[b];
+
+		for (unsigned int i = 0; bk && i < bk->count; i++) {
+			struct kad_entry *e = bk->entries[i];
+
+			for (unsigned int h = 0; h + 1 < e->path_len; h++) {
+				if (e->path[h] == tag) {
+					if (e->fails < UINT8_MAX)
+						e->fails++;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* The bucket's spare takes the place of an evicted entry. */
+static void take_spare(struct kad_node *node, unsigned int b)
+{
+	struct kad_bucket *bk = node->table.bucket[b];
+
+	if (!bk || !bk->has_spare)
+		return;
+	bk->has_spare = false;
+	kad_table_add(&node->table, &bk->spare, bk->spare_path, bk->spare_len, false, node->now);
+}
+
+static void evict(struct kad_node *node, struct kad_entry *e)
+{
+	unsigned int b = kad_table_bucket_of(&node->table, &e->id);
+	kad_tag tag = e->tag;
+
+	kad_table_remove(&node->table, e);
+	node->stats.evictions++;
+	doubt_paths_through(node, tag);
+	take_spare(node, b);
+}
+
+/*
+ * @id answered, or asked, along @path: it is alive and @path works.  A full
+ * bucket keeps its nodes, as Kademlia does (long-lived nodes stay), unless
+ * one of them has stopped answering; the least recently seen is pinged and
+ * the newcomer waits as the bucket's spare.
+ */
+static void contact(struct kad_node *node, const struct kad_id *id, const kad_tag *path,
+		    uint8_t path_len)
+{
+	struct kad_table *t = &node->table;
+	struct kad_entry *e = kad_table_find(t, id);
+	struct kad_bucket *bk;
+	unsigned int b;
+
+	if (e) {
+		e->last_seen = node->now;
+		e->fails = 0;
+		e->pinged = false;
+		if (!e->neighbour && path_len < e->path_len)
+			kad_table_set_path(e, path, path_len);
+		return;
+	}
+	if (kad_table_add(t, id, path, path_len, false, node->now))
+		return;
+	b = kad_table_bucket_of(t, id);
+	bk = kad_table_bucket(t, b);
+	if (!bk)
+		return;
+	/* One that stopped answering makes room at once. */
+	for (unsigned int i = 0; i < bk->count; i++) {
+		e = bk->entries[i];
+		if (!e->neighbour && e->fails) {
+			kad_table_remove(t, e);
+			node->stats.evictions++;
+			kad_table_add(t, id, path, path_len, false, node->now);
+			return;
+		}
+	}
+	e = kad_table_stalest(t, b);
+	if (!e || e->pinged)
+		return;
+	kad_tag *sp = realloc(bk->spare_path, (size_t)path_len * sizeof(*sp) + 1);
+
+	if (!sp)
+		return;
+	bk->spare_path = sp;
+	memcpy(sp, path, (size_t)path_len * sizeof(*sp));
+	bk->spare_len = path_len;
+	bk->spare = *id;
+	bk->has_spare = true;
+	e->pinged = true;
+	query(node, KAD_MSG_PING, &e->id, e->path, e->path_len, NULL, NULL);
+}
+
+/* ---- Lookups ---- */
+
+static void lookup_free(struct kad_node *node, struct lookup *lk)
+{
+	struct rpc *r;
+
+	for (r = node->rpc_head; r; r = r->next)
+		if (r->lookup == lk)
+			r->lookup = NULL;
+	if (lk->prev)
+		lk->prev->next = lk->next;
+	else
+		node->lk_head = lk->next;
+	if (lk->next)
+		lk->next->prev = lk->prev;
+	else
+		node->lk_tail = lk->prev;
+	for (size_t i = 0; i < lk->n; i++)
+		free(lk->c[i].path);
+	free(lk->c);
+	free(lk);
+}
+
+static unsigned int lookup_rounds(const struct lookup *lk)
+{
+	unsigned int rounds = 0;
+
+	for (size_t i = 0; i < lk->n; i++)
+		if (lk->c[i].state == CAND_DONE && lk->c[i].depth > rounds)
+			rounds = lk->c[i].depth;
+	return rounds;
+}
+
+static void answer(struct kad_node *node, enum kad_out_type type, const struct kad_id *target,
+		   const kad_tag *path, uint8_t path_len, uint64_t cookie, unsigned int rounds,
+		   unsigned int rpcs)
+{
+	struct out *o = out_push(node, type, target, path, path_len, NULL, 0);
+
+	if (!o)
+		return;
+	o->cookie = cookie;
+	o->rounds = rounds;
+	o->rpcs = rpcs;
+}
+
+/* The lookup is over: a route lookup answers, with @c if it found the target. */
+static void lookup_finish(struct kad_node *node, struct lookup *lk, const struct cand *c)
+{
+	unsigned int rounds = c ? c->depth : lookup_rounds(lk);
+
+	node->stats.lookup_rounds += rounds;
+	if (c) {
+		node->stats.lookups_found++;
+		if (lk->route)
+			answer(node, KAD_OUT_ROUTE, &lk->target, c->path, c->path_len, lk->cookie,
+			       rounds, lk->rpcs);
+	} else {
+		node->stats.lookups_failed++;
+		if (lk->route)
+			answer(node, KAD_OUT_UNREACHABLE, &lk->target, NULL, 0, lk->cookie, rounds,
+			       lk->rpcs);
+	}
+	lookup_free(node, lk);
+}
+
+static struct cand *cand_find(struct lookup *lk, const struct kad_id *id)
+{
+	for (size_t i = 0; i < lk->n; i++)
+		if (!memcmp(&lk->c[i].id, id, sizeof(*id)))
+			return &lk->c[i];
+	return NULL;
+}
+
+/* How many candidates a lookup keeps: enough for k answers past failures. */
+static size_t shortlist_max(const struct kad_node *node)
+{
+	return (size_t)node->cfg.k * 3;
+}
+
+/*
+ * Adds @id at @path to the shortlist, in distance order, or gives a known
+ * candidate not yet asked a shorter path.
+ */
+static void cand_add(struct kad_node *node, struct lookup *lk, const struct kad_id *id,
+		     const kad_tag *path, uint8_t path_len, uint8_t depth)
+{
+	struct cand *c = cand_find(lk, id);
+	size_t pos, max = shortlist_max(node);
+	kad_tag *p;
+
+	if (c) {
+		if (c->state == CAND_NEW && path_len < c->path_len) {
+			p = realloc(c->path, (size_t)path_len * sizeof(*p));
+			if (p) {
+				memcpy(p, path, (size_t)path_len * sizeof(*p));
+				c->path = p;
+				c->path_len = path_len;
+				c->depth = depth;
+			}
+		}
+		return;
+	}
+	for (pos = lk->n; pos > 0; pos--)
+		if (kad_cmp_distance(&lk->target, &lk->c[pos - 1].id, id) < 0)
+			break;
+	if (pos >= max)
+		return;
+	if (lk->n == max) {
+		/* The farthest goes, unless a query to it is out. */
+		if (lk->c[lk->n - 1].state == CAND_ASKED)
+			return;
+		free(lk->c[--lk->n].path);
+	}
+	if (lk->n == lk->cap) {
+		size_t cap = lk->cap ? lk->cap * 2 : 8;
+		struct cand *n = realloc(lk->c, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		lk->c = n;
+		lk->cap = cap;
+	}
+	p = malloc((size_t)path_len * sizeof(*p) + 1);
+	if (!p)
+		return;
+	memcpy(p, path, (size_t)path_len * sizeof(*p));
+	memmove(lk->c + pos + 1, lk->c + pos, (lk->n - pos) * sizeof(*lk->c));
+	lk->n++;
+	c = &lk->c[pos];
+	memset(c, 0, sizeof(*c));
+	c->id = *id;
+	c->path = p;
+	c->path_len = path_len;
+	c->depth = depth;
+	c->state = CAND_NEW;
+}
+
+static void ask(struct kad_node *node, struct lookup *lk, struct cand *c)
+{
+	if (!query(node, KAD_MSG_FIND_NODE, &c->id, c->path, c->path_len, &lk->target, lk)) {
+		c->state = CAND_FAILED;
+		return;
+	}
+	c->state = CAND_ASKED;
+	lk->inflight++;
+	lk->rpcs++;
+}
+
+/*
+ * Asks the nearest candidates not yet asked, alpha at a time, and ends the
+ * lookup once the k nearest that answer have all answered.  The target
+ * itself, once known, is asked at once: its answer ends a route lookup.
+ */
+static void lookup_advance(struct kad_node *node, struct lookup *lk)
+{
+	unsigned int live = 0;
+	bool waiting = false;
+
+	for (size_t i = 0; i < lk->n && live < node->cfg.k; i++) {
+		struct cand *c = &lk->c[i];
+
+		if (c->state == CAND_FAILED)
+			continue;
+		live++;
+		if (c->state == CAND_DONE)
+			continue;
+		if (c->state == CAND_NEW) {
+			bool is_target = !memcmp(&c->id, &lk->target, sizeof(c->id));
+
+			if (lk->inflight < node->cfg.alpha || is_target)
+				ask(node, lk, c);
+			if (c->state == CAND_FAILED) {
+				live--;
+				continue;
+			}
+		}
+		waiting = true;
+	}
+	if (!waiting && !lk->inflight)
+		lookup_finish(node, lk, NULL);
+}
+
+static struct lookup *lookup_start(struct kad_node *node, const struct kad_id *target,
+				   bool route, uint64_t cookie)
+{
+	struct kad_entry **near;
+	struct lookup *lk;
+	size_t n;
+	unsigned int b = kad_table_bucket_of(&node->table, target);
+
+	node->stats.lookups_started++;
+	if (b < KAD_ID_BITS) {
+		struct kad_bucket *bk = kad_table_bucket(&node->table, b);
+
+		/* A lookup into a bucket's range refreshes it, as in Kademlia. */
+		if (bk)
+			bk->refresh_at = node->now + node->cfg.refresh_ms;
+	}
+	lk = calloc(1, sizeof(*lk));
+	near = malloc(node->cfg.k * sizeof(*near));
+	if (!lk || !near) {
+		free(lk);
+		free(near);
+		return NULL;
+	}
+	lk->target = *target;
+	lk->target_tag = kad_tag_of(target);
+	lk->route = route;
+	lk->cookie = cookie;
+	lk->deadline = node->now + node->cfg.lookup_timeout_ms;
+	lk->prev = node->lk_tail;
+	if (node->lk_tail)
+		node->lk_tail->next = lk;
+	else
+		node->lk_head = lk;
+	node->lk_tail = lk;
+
+	n = kad_table_closest(&node->table, target, near, node->cfg.k);
+	for (size_t i = 0; i < n; i++)
+		cand_add(node, lk, &near[i]->id, near[i]->path, near[i]->path_len, 1);
+	free(near);
+	lookup_advance(node, lk);
+	return lk;
+}
+
+void kad_lookup(struct kad_node *node, const struct kad_id *target, uint64_t cookie,
+		uint64_t now_ms)
+{
+	struct kad_entry *e;
+
+	node->now = now_ms;
+	if (!memcmp(target, &node->table.self, sizeof(*target))) {
+		answer(node, KAD_OUT_UNREACHABLE, target, NULL, 0, cookie, 0, 0);
+		return;
+	}
+	e = kad_table_find(&node->table, target);
+	if (e && e->path_len <= node->cfg.path_max) {
+		answer(node, KAD_OUT_ROUTE, target, e->path, e->path_len, cookie, 0, 0);
+		return;
+	}
+	if (!lookup_start(node, target, true, cookie))
+		answer(node, KAD_OUT_UNREACHABLE, target, NULL, 0, cookie, 0, 0);
+}
+
+/* ---- Messages ---- */
+
+/* The nodes of a NODES answer from @c join @lk's shortlist. */
+static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c,
+			const struct kad_msg *msg)
+{
+	const uint8_t *pos = msg->nodes;
+	kad_tag base[KAD_PATH_MAX], path[2 * KAD_PATH_MAX];
+	uint8_t depth = c->depth < UINT8_MAX ? c->depth + 1 : UINT8_MAX;
+	uint8_t base_len = c->path_len;
+
+	/* Adding candidates moves them: @c is only valid until the first. */
+	memcpy(base, c->path, (size_t)base_len * sizeof(*base));
+	for (unsigned int i = 0; i < msg->count; i++) {
+		struct kad_wire_node wn;
+		unsigned int len;
+
+		kad_wire_next_node(&pos, &wn);
+		if (!memcmp(&wn.id, &node->table.self, sizeof(wn.id)))
+			continue;
+		memcpy(path, base, (size_t)base_len * sizeof(*path));
+		for (unsigned int h = 0; h < wn.path_len; h++)
+			path[base_len + h] = kad_wire_tag(wn.path + 8 * h);
+		len = kad_table_shorten(&node->table, path, base_len + wn.path_len,
+					kad_tag_of(&wn.id));
+		if (!len || len > node->cfg.path_max)
+			continue;
+		cand_add(node, lk, &wn.id, path, (uint8_t)len, depth);
+	}
+}
+
+static void on_answer(struct kad_node *node, const struct kad_id *from, const struct kad_msg *msg)
+{
+	struct rpc *r = rpc_find(node, msg->txid, from);
+	struct lookup *lk;
+	struct cand *c;
+
+	/* Late, or not ours: its rpc is gone, and so is what it would tell. */
+	if (!r || (msg->type == KAD_MSG_PONG) != (r->type == KAD_MSG_PING))
+		return;
+	rpc_unlink(node, r);
+	node->stats.rpcs_answered++;
+	contact(node, from, r->path, r->path_len);
+	lk = r->lookup;
+	free(r);
+	if (!lk)
+		return;
+	lk->inflight--;
+	c = cand_find(lk, from);
+	if (!c)
+		return;
+	c->state = CAND_DONE;
+	if (lk->route && !memcmp(from, &lk->target, sizeof(*from))) {
+		lookup_finish(node, lk, c);
+		return;
+	}
+	merge_nodes(node, lk, c, msg);
+	lookup_advance(node, lk);
+}
+
+static void on_request(struct kad_node *node, const struct kad_id *from, const struct kad_msg *msg)
+{
+	kad_tag back[KAD_PATH_MAX];
+	unsigned int n = msg->path_len;
+	struct kad_entry *near[UINT8_MAX];
+	struct kad_id target;
+	size_t len, count;
+
+	/* The way back is the way it came, reversed, ending at the asker. */
+	for (unsigned int i = 0; i + 1 < n; i++)
+		back[i] = kad_wire_tag(msg->path + 8 * (n - 2 - i));
+	back[n - 1] = kad_tag_of(from);
+	contact(node, from, back, (uint8_t)n);
+
+	if (msg->type == KAD_MSG_PING) {
+		len = kad_wire_pong(node->buf, msg->txid);
+		send_msg(node, from, back, (uint8_t)n, len);
+		return;
+	}
+	memcpy(target.b, msg->target, KAD_ID_LEN);
+	count = kad_table_closest(&node->table, &target, near,
+				  node->cfg.k < UINT8_MAX ? node->cfg.k : UINT8_MAX);
+	len = kad_wire_nodes_start(node->buf, msg->txid);
+	for (size_t i = 0; i < count; i++) {
+		if (!memcmp(&near[i]->id, from, sizeof(*from)))
+			continue;
+		len = kad_wire_add_node(node->buf, len, &near[i]->id, near[i]->path,
+					near[i]->path_len);
+	}
+	send_msg(node, from, back, (uint8_t)n, len);
+}
+
+int kad_receive(struct kad_node *node, const struct kad_id *from, const void *buf,
+		size_t len, uint64_t now_ms)
+{
+	struct kad_msg msg;
+	int err;
+
+	node->now = now_ms;
+	err = kad_wire_parse(&msg, buf, len);
+	/* A request must have come along a path that ends here, from elsewhere. */
+	if (!err && msg.path_len &&
+	    (kad_wire_tag(msg.path + 8 * (msg.path_len - 1)) != node->table.self_tag ||
+	     kad_tag_of(from) == node->table.self_tag))
+		err = -EBADMSG;
+	if (err) {
+		node->stats.rx_malformed++;
+		return err;
+	}
+	node->stats.msgs_received++;
+	node->stats.bytes_received += len;
+	if (msg.type == KAD_MSG_PING || msg.type == KAD_MSG_FIND_NODE)
+		on_request(node, from, &msg);
+	else
+		on_answer(node, from, &msg);
+	return 0;
+}
+
+/* ---- Links ---- */
+
+void kad_link_up(struct kad_node *node, const struct kad_id *id, uint64_t now_ms)
+{
+	struct kad_entry *e = kad_table_find(&node->table, id);
+	kad_tag tag = kad_tag_of(id);
+
+	node->now = now_ms;
+	if (!memcmp(id, &node->table.self, sizeof(*id)))
+		return;
+	if (e && e->neighbour)
+		return;
+	if (e)
+		kad_table_remove(&node->table, e);
+	if (kad_table_add(&node->table, id, &tag, 1, true, now_ms))
+		node->bootstrap = true;
+}
+
+void kad_link_down(struct kad_node *node, const struct kad_id *id, uint64_t now_ms)
+{
+	struct kad_table *t = &node->table;
+	kad_tag tag = kad_tag_of(id);
+	struct kad_entry *e = kad_table_find(t, id);
+
+	node->now = now_ms;
+	if (!e || !e->neighbour)
+		return;
+	kad_table_remove(t, e);
+	/* Every path that left through it is gone with it. */
+	for (unsigned int b = 0; b <= t->top; b++) {
+		struct kad_bucket *bk = t->bucket[b];
+
+		for (unsigned int i = 0; bk && i < bk->count;) {
+			e = bk->entries[i];
+			if (!e->neighbour && e->path[0] == tag)
+				kad_table_remove(t, e);
+			else
+				i++;
+		}
+	}
+}
+
+void kad_path_failed(struct kad_node *node, const struct kad_id *target,
+		     const struct kad_path *path, uint64_t now_ms)
+{
+	struct kad_entry *e = kad_table_find(&node->table, target);
+
+	node->now = now_ms;
+	if (!e || e->neighbour || e->path_len != path->len ||
+	    memcmp(e->path, path->hop, (size_t)path->len * sizeof(*e->path)))
+		return;
+	evict(node, e);
+}
+
+/* ---- Timers ---- */
+
+static void expire_rpcs(struct kad_node *node)
+{
+	struct rpc *r;
+
+	while ((r = node->rpc_head) && r->deadline <= node->now) {
+		struct kad_entry *e = kad_table_find(&node->table, &r->peer);
+		struct lookup *lk = r->lookup;
+
+		rpc_unlink(node, r);
+		node->stats.rpcs_timed_out++;
+		if (e && !e->neighbour) {
+			if (e->fails < UINT8_MAX)
+				e->fails++;
+			if (e->fails >= node->cfg.max_fails || r->type == KAD_MSG_PING)
+				evict(node, e);
+		}
+		if (lk) {
+			struct cand *c = cand_find(lk, &r->peer);
+
+			lk->inflight--;
+			if (c)
+				c->state = CAND_FAILED;
+			lookup_advance(node, lk);
+		}
+		free(r);
+	}
+}
+
+static void random_in_bucket(struct kad_node *node, unsigned int b, struct kad_id *id)
+{
+	for (unsigned int i = 0; i < KAD_ID_LEN; i += 8) {
+		uint64_t v = rnd(node);
+
+		memcpy(id->b + i, &v, 8);
+	}
+	/* The first b bits are ours, bit b is not, the rest is random. */
+	for (unsigned int i = 0; i <= b; i++) {
+		uint8_t mask = 0x80 >> (i % 8);
+		uint8_t ours = node->table.self.b[i / 8] & mask;
+
+		if (i == b)
+			ours ^= mask;
+		id->b[i / 8] = (id->b[i / 8] & ~mask) | ours;
+	}
+}
+
+/*
+ * Buckets up to the deepest one in use that no lookup visited for a refresh
+ * period get a lookup of a random ID in their range; it finds the nodes
+ * that joined, and its queries find those that left.
+ */
+static void refresh(struct kad_node *node)
+{
+	struct kad_table *t = &node->table;
+	uint64_t next = UINT64_MAX;
+
+	if (!t->count)
+		return;
+	for (unsigned int b = 0; b <= t->top; b++) {
+		struct kad_bucket *bk = kad_table_bucket(t, b);
+		struct kad_id target;
+
+		if (!bk)
+			continue;
+		if (!bk->refresh_at) {
+			/* Spread the first refreshes over a period. */
+			bk->refresh_at = node->now + node->cfg.refresh_ms / 2 +
+					 rnd(node) % (node->cfg.refresh_ms / 2 + 1);
+		} else if (bk->refresh_at <= node->now) {
+			/*
+			 * The deepest bucket's refresh looks up this node itself:
+			 * nodes nearest to it that joined, or were missed when it
+			 * joined, learn of it and it of them.
+			 */
+			if (b == t->top)
+				target = t->self;
+			else
+				random_in_bucket(node, b, &target);
+			lookup_start(node, &target, false, 0);
+			bk->refresh_at = node->now + node->cfg.refresh_ms -
+					 rnd(node) % (node->cfg.refresh_ms / 4 + 1);
+		}
+		if (bk->refresh_at < next)
+			next = bk->refresh_at;
+	}
+	node->next_refresh = next;
+}
+
+void kad_tick(struct kad_node *node, uint64_t now_ms)
+{
+	node->now = now_ms;
+	expire_rpcs(node);
+	while (node->lk_head && node->lk_head->deadline <= now_ms)
+		lookup_finish(node, node->lk_head, NULL);
+	if (node->bootstrap) {
+		/* Joining: a lookup of itself finds the nodes nearest to it. */
+		node->bootstrap = false;
+		lookup_start(node, &node->table.self, false, 0);
+		node->next_refresh = now_ms;
+	}
+	if (node->next_refresh <= now_ms)
+		refresh(node);
+}
+
+uint64_t kad_next_timer(const struct kad_node *node)
+{
+	uint64_t next = node->next_refresh;
+
+	if (node->bootstrap)
+		return node->now;
+	if (node->rpc_head && node->rpc_head->deadline < next)
+		next = node->rpc_head->deadline;
+	if (node->lk_head && node->lk_head->deadline < next)
+		next = node->lk_head->deadline;
+	return next;
+}
+
+/* ---- Introspection ---- */
+
+void kad_get_stats(const struct kad_node *node, struct kad_stats *stats)
+{
+	*stats = node->stats;
+}
+
+size_t kad_table_size(const struct kad_node *node)
+{
+	return node->table.count;
+}
+
+size_t kad_closest(const struct kad_node *node, const struct kad_id *target, size_t max,
+		   struct kad_id *ids, struct kad_path *paths)
+{
+	struct kad_entry **near = malloc((max ? max : 1) * sizeof(*near));
+	size_t n;
+
+	if (!near)
+		return 0;
+	n = kad_table_closest(&node->table, target, near, max);
+	for (size_t i = 0; i < n; i++) {
+		if (ids)
+			ids[i] = near[i]->id;
+		if (paths) {
+			paths[i].len = near[i]->path_len;
+			memcpy(paths[i].hop, near[i]->path,
+			       (size_t)near[i]->path_len * sizeof(*near[i]->path));
+		}
+	}
+	free(near);
+	return n;
+}
+
+bool kad_find(const struct kad_node *node, const struct kad_id *id, struct kad_path *path)
+{
+	const struct kad_entry *e = kad_table_find(&node->table, id);
+
+	if (!e)
+		return false;
+	if (path) {
+		path->len = e->path_len;
+		memcpy(path->hop, e->path, (size_t)e->path_len * sizeof(*e->path));
+	}
+	return true;
+}
+
+void kad_free(struct kad_node *node)
+{
+	struct out *o;
+	struct rpc *r;
+
+	if (!node)
+		return;
+	while (node->lk_head)
+		lookup_free(node, node->lk_head);
+	while ((r = node->rpc_head)) {
+		rpc_unlink(node, r);
+		free(r);
+	}
+	while ((o = node->out_head)) {
+		node->out_head = o->next;
+		free(o->path);
+		free(o->msg);
+		free(o);
+	}
+	kad_table_destroy(&node->table);
+	free(node);
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The routing table: k-buckets over the 512-bit XOR metric.
+ *
+ * Bucket i holds the nodes whose ID first differs from this node's at bit
+ * i, at most k of them, as in Kademlia.  Neighbours (nodes over one of this
+ * node's own links) are kept in their buckets too, beyond the k: they cost
+ * nothing to reach and anchor every path.  Each entry carries the path to
+ * its node, a chain of hop tags, and the table indexes entries by tag: a
+ * path learned from another node can then be shortened through any node
+ * this one already knows a shorter way to.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "table.h"
+
+kad_tag kad_tag_of(const struct kad_id *id)
+{
+	kad_tag t = 0;
+
+	for (int i = 0; i < 8; i++)
+		t = t << 8 | id->b[i];
+	return t;
+}
+
+unsigned int kad_common_prefix(const struct kad_id *a, const struct kad_id *b)
+{
+	for (unsigned int i = 0; i < KAD_ID_LEN; i++) {
+		uint8_t x = a->b[i] ^ b->b[i];
+
+		if (x)
+			return i * 8 + (unsigned int)__builtin_clz(x) - 24;
+	}
+	return KAD_ID_BITS;
+}
+
+int kad_cmp_distance(const struct kad_id *target, const struct kad_id *a,
+		     const struct kad_id *b)
+{
+	for (unsigned int i = 0; i < KAD_ID_LEN; i++) {
+		uint8_t da = a->b[i] ^ target->b[i], db = b->b[i] ^ target->b[i];
+
+		if (da != db)
+			return da < db ? -1 : 1;
+	}
+	return 0;
+}
+
+static size_t tag_slot(const struct kad_table *t, kad_tag tag)
+{
+	/* Tags are uniform already (hash output): mix only to spread low bits. */
+	return (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> 32) & (t->index_size - 1);
+}
+
+int kad_table_init(struct kad_table *t, const struct kad_id *self, unsigned int k)
+{
+	memset(t, 0, sizeof(*t));
+	t->self = *self;
+	t->self_tag = kad_tag_of(self);
+	t->k = k;
+	t->index_size = 64;
+	t->index = calloc(t->index_size, sizeof(*t->index));
+	return t->index ? 0 : -ENOMEM;
+}
+
+static void entry_free(struct kad_entry *e)
+{
+	free(e->path);
+	free(e);
+}
+
+void kad_table_destroy(struct kad_table *t)
+{
+	for (unsigned int b = 0; b < KAD_ID_BITS; b++) {
+		struct kad_bucket *bk = t->bucket[b];
+
+		if (!bk)
+			continue;
+		for (unsigned int i = 0; i < bk->count; i++)
+			entry_free(bk->entries[i]);
+		free(bk->entries);
+		free(bk->spare_path);
+		free(bk);
+	}
+	free(t->index);
+	memset(t, 0, sizeof(*t));
+}
+
+unsigned int kad_table_bucket_of(const struct kad_table *t, const struct kad_id *id)
+{
+	return kad_common_prefix(&t->self, id);
+}
+
+struct kad_bucket *kad_table_bucket(struct kad_table *t, unsigned int b)
+{
+	if (!t->bucket[b]) {
+		t->bucket[b] = calloc(1, sizeof(*t->bucket[b]));
+		if (t->bucket[b] && b > t->top)
+			t->top = b;
+	}
+	return t->bucket[b];
+}
+
+struct kad_entry *kad_table_find_tag(const struct kad_table *t, kad_tag tag)
+{
+	struct kad_entry *e;
+
+	for (e = t->index[tag_slot(t, tag)]; e; e = e->tag_next)
+		if (e->tag == tag)
+			return e;
+	return NULL;
+}
+
+struct kad_entry *kad_table_find(const struct kad_table *t, const struct kad_id *id)
+{
+	kad_tag tag = kad_tag_of(id);
+	struct kad_entry *e;
+
+	for (e = t->index[tag_slot(t, tag)]; e; e = e->tag_next)
+		if (e->tag == tag && !memcmp(&e->id, id, sizeof(*id)))
+			return e;
+	return NULL;
+}
+
+static int index_grow(struct kad_table *t)
+{
+	size_t old_size = t->index_size;
+	struct kad_entry **old = t->index;
+
+	t->index = calloc(old_size * 2, sizeof(*t->index));
+	if (!t->index) {
+		t->index = old;
+		return -ENOMEM;
+	}
+	t->index_size = old_size * 2;
+	for (size_t i = 0; i < old_size; i++) {
+		struct kad_entry *e, *next;
+
+		for (e = old[i]; e; e = next) {
+			size_t s = tag_slot(t, e->tag);
+
+			next = e->tag_next;
+			e->tag_next = t->index[s];
+			t->index[s] = e;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+int kad_table_set_path(struct kad_entry *e, const kad_tag *path, uint8_t path_len)
+{
+	kad_tag *p = malloc((size_t)path_len * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, path, (size_t)path_len * sizeof(*p));
+	free(e->path);
+	e->path = p;
+	e->path_len = path_len;
+	return 0;
+}
+
+struct kad_entry *kad_table_add(struct kad_table *t, const struct kad_id *id,
+				const kad_tag *path, uint8_t path_len, bool neighbour,
+				uint64_t now)
+{
+	unsigned int b = kad_table_bucket_of(t, id);
+	struct kad_bucket *bk;
+	struct kad_entry *e;
+	size_t s;
+
+	if (b >= KAD_ID_BITS || !path_len)
+		return NULL;
+	bk = kad_table_bucket(t, b);
+	if (!bk)
+		return NULL;
+	if (!neighbour && bk->others >= t->k)
+		return NULL;
+	if (t->count >= t->index_size && index_grow(t))
+		return NULL;
+	if (bk->count == bk->cap) {
+		unsigned int cap = bk->cap ? bk->cap * 2 : 4;
+		struct kad_entry **n = realloc(bk->entries, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		bk->entries = n;
+		bk->cap = cap;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || kad_table_set_path(e, path, path_len)) {
+		free(e);
+		return NULL;
+	}
+	e->id = *id;
+	e->tag = kad_tag_of(id);
+	e->neighbour = neighbour;
+	e->last_seen = now;
+	bk->entries[bk->count++] = e;
+	if (!neighbour)
+		bk->others++;
+	s = tag_slot(t, e->tag);
+	e->tag_next = t->index[s];
+	t->index[s] = e;
+	t->count++;
+	return e;
+}
+
+void kad_table_remove(struct kad_table *t, struct kad_entry *e)
+{
+	struct kad_bucket *bk = t->bucket[kad_table_bucket_of(t, &e->id)];
+	struct kad_entry **pp;
+
+	for (unsigned int i = 0; i < bk->count; i++) {
+		if (bk->entries[i] == e) {
+			bk->entries[i] = bk->entries[--bk->count];
+			break;
+		}
+	}
+	if (!e->neighbour)
+		bk->others--;
+	for (pp = &t->index[tag_slot(t, e->tag)]; *pp; pp = &(*pp)->tag_next) {
+		if (*pp == e) {
+			*pp = e->tag_next;
+			break;
+		}
+	}
+	t->count--;
+	entry_free(e);
+}
+
+struct kad_entry *kad_table_stalest(const struct kad_table *t, unsigned int b)
+{
+	const struct kad_bucket *bk = t->bucket[b];
+	struct kad_entry *best = NULL;
+
+	if (!bk)
+		return NULL;
+	for (unsigned int i = 0; i < bk->count; i++) {
+		struct kad_entry *e = bk->entries[i];
+
+		if (!e->neighbour && (!best || e->last_seen < best->last_seen))
+			best = e;
+	}
+	return best;
+}
+
+static int cmp_entry(const void *a, const void *b, void *target)
+{
+	const struct kad_entry *ea = *(struct kad_entry *const *)a;
+	const struct kad_entry *eb = *(struct kad_entry *const *)b;
+
+	return kad_cmp_distance(target, &ea->id, &eb->id);
+}
+
+/*
+ * Appends bucket @b to out[*n...], growing nothing: the caller sized it.
+ */
+static void take_bucket(const struct kad_table *t, unsigned int b, struct kad_entry **out,
+			size_t *n)
+{
+	const struct kad_bucket *bk = t->bucket[b];
+
+	for (unsigned int i = 0; bk && i < bk->count; i++)
+		out[(*n)++] = bk->entries[i];
+}
+
+static void sort_from(struct kad_entry **out, size_t from, size_t n, const struct kad_id *target)
+{
+	qsort_r(out + from, n - from, sizeof(*out), cmp_entry, (void *)target);
+}
+
+/*
+ * For a target whose ID first differs from ours at bit c, XOR distance
+ * orders the buckets in groups: bucket c is nearest (its nodes agree with
+ * the target at bit c), then all buckets beyond c together (they differ
+ * from the target first at bit c, and are ordered by later bits), then
+ * c-1, c-2, ... down to 0, each further than the one before.  So only the
+ * groups needed are gathered, each sorted on its own.
+ */
+size_t kad_table_closest(const struct kad_table *t, const struct kad_id *target,
+			 struct kad_entry **out, size_t max)
+{
+	unsigned int c = kad_common_prefix(&t->self, target);
+	struct kad_entry **tmp;
+	size_t n = 0, from, total = t->count;
+
+	if (!max || !total)
+		return 0;
+	tmp = malloc(total * sizeof(*tmp));
+	if (!tmp)
+		return 0;
+	if (c < KAD_ID_BITS) {
+		take_bucket(t, c, tmp, &n);
+		sort_from(tmp, 0, n, target);
+	}
+	from = n;
+	if (n < max) {
+		for (unsigned int b = c + 1; b <= t->top; b++)
+			take_bucket(t, b, tmp, &n);
+		sort_from(tmp, from, n, target);
+	}
+	for (unsigned int b = c < KAD_ID_BITS ? c : KAD_ID_BITS; b-- > 0 && n < max;) {
+		from = n;
+		take_bucket(t, b, tmp, &n);
+		sort_from(tmp, from, n, target);
+	}
+	if (n > max)
+		n = max;
+	memcpy(out, tmp, n * sizeof(*out));
+	free(tmp);
+	return n;
+}
+
+/* Removes path[from..to) by moving the rest down; the new length. */
+static unsigned int cut(kad_tag *path, unsigned int len, unsigned int from, unsigned int to)
+{
+	memmove(path + from, path + to, (len - to) * sizeof(*path));
+	return len - (to - from);
+}
+
+/*
+ * The simple cuts: stop at the destination's first appearance, start again
+ * after the last return through this node, and pass a node seen twice only
+ * once.  The new length; 0 if the path does not reach the destination.
+ */
+static unsigned int untangle(kad_tag self_tag, kad_tag *path, unsigned int len, kad_tag dst_tag)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < len; i++) {
+		if (path[i] == dst_tag) {
+			len = i + 1;
+			break;
+		}
+	}
+	if (!len || path[len - 1] != dst_tag)
+		return 0;
+	for (i = len; i-- > 0;) {
+		if (path[i] == self_tag) {
+			len = cut(path, len, 0, i + 1);
+			break;
+		}
+	}
+	for (i = 0; i < len; i++)
+		for (j = len; j-- > i + 1;)
+			if (path[j] == path[i]) {
+				len = cut(path, len, i, j);
+				break;
+			}
+	return len;
+}
+
+uint8_t kad_table_shorten(const struct kad_table *t, kad_tag *path, unsigned int len,
+			  kad_tag dst_tag)
+{
+	unsigned int best_len, best_i, i;
+	const struct kad_entry *best_e = NULL;
+
+	len = untangle(t->self_tag, path, len, dst_tag);
+	/*
+	 * A shortcut: a node on the path that the table reaches in fewer hops
+	 * than the path does.  The one that saves the most wins.
+	 */
+	best_len = len;
+	best_i = 0;
+	for (i = 0; i < len; i++) {
+		const struct kad_entry *e = kad_table_find_tag(t, path[i]);
+
+		if (e && e->path_len + (len - i - 1) < best_len) {
+			best_len = e->path_len + (len - i - 1);
+			best_i = i;
+			best_e = e;
+		}
+	}
+	if (best_e) {
+		kad_tag *tail = path + best_i + 1;
+		unsigned int tail_len = len - best_i - 1;
+
+		memmove(path + best_e->path_len, tail, tail_len * sizeof(*path));
+		memcpy(path, best_e->path, best_e->path_len * sizeof(*path));
+		/* The splice may have brought a node in twice. */
+		len = untangle(t->self_tag, path, best_len, dst_tag);
+	}
+	return len > KAD_PATH_MAX ? 0 : (uint8_t)len;
+}
