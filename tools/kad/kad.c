@@ -84,8 +84,8 @@ void kad_config_default(struct kad_config *cfg)
 {
 	cfg->k = 20;
 	cfg->alpha = 3;
-	cfg->rpc_timeout_ms = 2000;
-	cfg->lookup_timeout_ms = 10000;
+	cfg->rpc_timeout_ms = 1500;
+	cfg->lookup_timeout_ms = 4000;
 	cfg->refresh_ms = 60000;
 	cfg->max_fails = 2;
 	cfg->path_max = KAD_PATH_MAX;
@@ -601,6 +601,8 @@ static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c
 	kad_tag base[KAD_PATH_MAX], path[2 * KAD_PATH_MAX];
 	uint8_t depth = c->depth < UINT8_MAX ? c->depth + 1 : UINT8_MAX;
 	uint8_t base_len = c->path_len;
+	size_t max = shortlist_max(node);
+	struct cand *have;
 
 	/* Adding candidates moves them: @c is only valid until the first. */
 	memcpy(base, c->path, (size_t)base_len * sizeof(*base));
@@ -610,6 +612,11 @@ static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c
 
 		kad_wire_next_node(&pos, &wn);
 		if (!memcmp(&wn.id, &node->table.self, sizeof(wn.id)))
+			continue;
+		/* Skip what could not change the shortlist before working on it. */
+		have = cand_find(lk, &wn.id);
+		if (have ? have->state != CAND_NEW || have->path_len <= 1 :
+		    lk->n == max && kad_cmp_distance(&lk->target, &lk->c[lk->n - 1].id, &wn.id) < 0)
 			continue;
 		memcpy(path, base, (size_t)base_len * sizeof(*path));
 		for (unsigned int h = 0; h < wn.path_len; h++)

@@ -54,8 +54,9 @@ struct kad_path {
 struct kad_config {
 	unsigned int k;			/* bucket size, nodes per answer (20) */
 	unsigned int alpha;		/* queries in flight per lookup (3) */
-	unsigned int rpc_timeout_ms;	/* a query's answer is late (2000) */
-	unsigned int lookup_timeout_ms;	/* a lookup gives up (10000) */
+	unsigned int rpc_timeout_ms;	/* a query's answer is late (1500) */
+	unsigned int lookup_timeout_ms;	/* a lookup gives up (4000): less than the
+					 * kernel's miss timeout */
 	unsigned int refresh_ms;	/* bucket refresh period (60000) */
 	unsigned int max_fails;		/* unanswered queries before eviction (2) */
 	unsigned int path_max;		/* longest usable path (KAD_PATH_MAX) */

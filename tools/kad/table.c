@@ -314,43 +314,57 @@ size_t kad_table_closest(const struct kad_table *t, const struct kad_id *target,
 	return n;
 }
 
-/* Removes path[from..to) by moving the rest down; the new length. */
-static unsigned int cut(kad_tag *path, unsigned int len, unsigned int from, unsigned int to)
-{
-	memmove(path + from, path + to, (len - to) * sizeof(*path));
-	return len - (to - from);
-}
-
 /*
  * The simple cuts: stop at the destination's first appearance, start again
  * after the last return through this node, and pass a node seen twice only
  * once.  The new length; 0 if the path does not reach the destination.
+ *
+ * One pass, with an open-addressed map from tag to its place in the path
+ * kept so far: a tag met again cuts the path back to its first place.  The
+ * map is never cleared: a generation number retires a whole pass, and an
+ * entry a cut left behind is stale when its place holds another tag.
  */
+#define SEEN_SLOTS	1024		/* > 2 * KAD_PATH_MAX, a power of two */
+
+static _Thread_local struct {
+	kad_tag tag[SEEN_SLOTS];
+	uint16_t pos[SEEN_SLOTS];
+	uint32_t gen[SEEN_SLOTS];
+	uint32_t cur;
+} seen;
+
 static unsigned int untangle(kad_tag self_tag, kad_tag *path, unsigned int len, kad_tag dst_tag)
 {
-	unsigned int i, j;
+	unsigned int out = 0;
 
-	for (i = 0; i < len; i++) {
-		if (path[i] == dst_tag) {
-			len = i + 1;
-			break;
-		}
+	if (++seen.cur == 0) {
+		memset(seen.gen, 0, sizeof(seen.gen));
+		seen.cur = 1;
 	}
-	if (!len || path[len - 1] != dst_tag)
-		return 0;
-	for (i = len; i-- > 0;) {
-		if (path[i] == self_tag) {
-			len = cut(path, len, 0, i + 1);
-			break;
+	for (unsigned int i = 0; i < len; i++) {
+		kad_tag tag = path[i];
+		size_t slot = (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> 54);
+
+		if (tag == self_tag) {
+			out = 0;
+			continue;
 		}
+		while (seen.gen[slot] == seen.cur && seen.tag[slot] != tag)
+			slot = (slot + 1) & (SEEN_SLOTS - 1);
+		if (seen.gen[slot] == seen.cur && seen.pos[slot] < out &&
+		    path[seen.pos[slot]] == tag) {
+			/* Seen before: the loop since then goes. */
+			out = seen.pos[slot] + 1;
+		} else {
+			seen.gen[slot] = seen.cur;
+			seen.tag[slot] = tag;
+			seen.pos[slot] = (uint16_t)out;
+			path[out++] = tag;
+		}
+		if (tag == dst_tag)
+			return out;
 	}
-	for (i = 0; i < len; i++)
-		for (j = len; j-- > i + 1;)
-			if (path[j] == path[i]) {
-				len = cut(path, len, i, j);
-				break;
-			}
-	return len;
+	return 0;
 }
 
 uint8_t kad_table_shorten(const struct kad_table *t, kad_tag *path, unsigned int len,

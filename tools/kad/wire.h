@@ -19,6 +19,8 @@
 #ifndef VCOYO_KAD_WIRE_H
 #define VCOYO_KAD_WIRE_H
 
+#include <endian.h>
+#include <string.h>
 #include "kad.h"
 
 #define KAD_WIRE_VERSION	1
@@ -52,17 +54,17 @@ struct kad_wire_node {
 
 static inline kad_tag kad_wire_tag(const uint8_t *p)
 {
-	kad_tag t = 0;
+	uint64_t be;
 
-	for (int i = 0; i < 8; i++)
-		t = t << 8 | p[i];
-	return t;
+	memcpy(&be, p, sizeof(be));
+	return be64toh(be);
 }
 
 static inline void kad_wire_put_tag(uint8_t *p, kad_tag t)
 {
-	for (int i = 7; i >= 0; i--, t >>= 8)
-		p[i] = t & 0xff;
+	uint64_t be = htobe64(t);
+
+	memcpy(p, &be, sizeof(be));
 }
 
 /*
