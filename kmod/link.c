@@ -62,6 +62,32 @@ bool vcoyo_link_is_up(struct vcoyo_link *link)
 	return READ_ONCE(link->seen.state) == VCOYO_LINK_UP;
 }
 
+/*
+ * Under conf_lock: a link that is up, other than @except, to the neighbour
+ * whose address starts with the @len bytes at @prefix: the whole address
+ * for a connected destination, a hop tag for a source-routed setup.  Of two
+ * such links (two neighbours that share a tag), the first added wins.
+ */
+struct vcoyo_link *vcoyo_link_by_neighbour(struct vcoyo_net *vn, const u8 *prefix, size_t len,
+					   const struct vcoyo_link *except)
+{
+	struct vcoyo_link *link;
+	bool match;
+
+	lockdep_assert_held(&vn->conf_lock);
+	list_for_each_entry(link, &vn->links, node) {
+		if (link == except || !vcoyo_link_is_up(link))
+			continue;
+		spin_lock_bh(&link->lock);
+		match = link->seen.state == VCOYO_LINK_UP &&
+			!memcmp(link->seen.remote_addr.bytes, prefix, len);
+		spin_unlock_bh(&link->lock);
+		if (match)
+			return link;
+	}
+	return NULL;
+}
+
 static void vcoyo_link_free(struct rcu_head *rcu)
 {
 	struct vcoyo_link *link = container_of(rcu, struct vcoyo_link, rcu);

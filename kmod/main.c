@@ -34,9 +34,12 @@ static int __init vcoyo_init(void)
 	err = vcoyo_genl_init();
 	if (err)
 		goto err_netns;
-	err = vcoyo_dgram_init();
+	err = vcoyo_helper_init();
 	if (err)
 		goto err_genl;
+	err = vcoyo_dgram_init();
+	if (err)
+		goto err_helper;
 	err = vcoyo_af_init();
 	if (err)
 		goto err_dgram;
@@ -46,6 +49,8 @@ static int __init vcoyo_init(void)
 
 err_dgram:
 	vcoyo_dgram_exit();
+err_helper:
+	vcoyo_helper_exit();
 err_genl:
 	vcoyo_genl_exit();
 err_netns:
@@ -59,6 +64,7 @@ static void __exit vcoyo_exit(void)
 {
 	vcoyo_af_exit();
 	vcoyo_dgram_exit();
+	vcoyo_helper_exit();
 	vcoyo_genl_exit();
 	vcoyo_netns_exit();
 	/* Links are freed by RCU callbacks of this module: let them run first. */

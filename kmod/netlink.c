@@ -37,12 +37,17 @@ static struct netlink_range_validation vcoyo_tunnel_idle_range = {
 	.min = VCOYO_TUNNEL_IDLE_MS_MIN, .max = VCOYO_TUNNEL_IDLE_MS_MAX,
 };
 
+static struct netlink_range_validation vcoyo_miss_timeout_range = {
+	.min = VCOYO_MISS_TIMEOUT_MS_MIN, .max = VCOYO_MISS_TIMEOUT_MS_MAX,
+};
+
 static const struct nla_policy vcoyo_node_set_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_LISTEN_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[VCOYO_A_HELLO_INTERVAL] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_hello_range),
 	[VCOYO_A_LINK_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_timeout_range),
 	[VCOYO_A_SETUP_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_setup_timeout_range),
 	[VCOYO_A_TUNNEL_IDLE] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_tunnel_idle_range),
+	[VCOYO_A_MISS_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vcoyo_miss_timeout_range),
 };
 
 /* The endpoint is a sockaddr_in or a sockaddr_in6: checked in the handler. */
@@ -63,9 +68,13 @@ static const struct nla_policy vcoyo_link_del_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_LINK] = NLA_POLICY_NESTED(vcoyo_link_del_nest),
 };
 
+/* A path's length must also be a multiple of VCOYO_TAG_LEN: the handler checks. */
 static const struct nla_policy vcoyo_route_add_nest[VCOYO_ROUTE_A_MAX + 1] = {
 	[VCOYO_ROUTE_A_DEST] = NLA_POLICY_EXACT_LEN(VCOYO_ADDR_LEN),
 	[VCOYO_ROUTE_A_LINK] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VCOYO_ROUTE_A_ORIGIN] = NLA_POLICY_MAX(NLA_U8, VCOYO_ROUTE_HELPER),
+	[VCOYO_ROUTE_A_PATH] = NLA_POLICY_RANGE(NLA_BINARY, VCOYO_TAG_LEN,
+						VCOYO_PATH_MAX * VCOYO_TAG_LEN),
 };
 
 static const struct nla_policy vcoyo_route_add_policy[VCOYO_A_MAX + 1] = {
@@ -79,6 +88,9 @@ static const struct nla_policy vcoyo_route_del_nest[VCOYO_ROUTE_A_MAX + 1] = {
 static const struct nla_policy vcoyo_route_del_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_ROUTE] = NLA_POLICY_NESTED(vcoyo_route_del_nest),
 };
+
+/* ROUTE_UNREACHABLE names a destination, as ROUTE_DEL does. */
+#define vcoyo_route_unreachable_policy vcoyo_route_del_policy
 
 enum vcoyo_mcgrp {
 	VCOYO_MCGRP_EVENTS_ID,
@@ -160,7 +172,9 @@ static int vcoyo_fill_node(struct sk_buff *skb, struct vcoyo_net *vn)
 	    nla_put_u32(skb, VCOYO_A_HELLO_INTERVAL, READ_ONCE(vn->hello_ms)) ||
 	    nla_put_u32(skb, VCOYO_A_LINK_TIMEOUT, READ_ONCE(vn->link_timeout_ms)) ||
 	    nla_put_u32(skb, VCOYO_A_SETUP_TIMEOUT, READ_ONCE(vn->setup_timeout_ms)) ||
-	    nla_put_u32(skb, VCOYO_A_TUNNEL_IDLE, READ_ONCE(vn->tunnel_idle_ms)))
+	    nla_put_u32(skb, VCOYO_A_TUNNEL_IDLE, READ_ONCE(vn->tunnel_idle_ms)) ||
+	    nla_put_u32(skb, VCOYO_A_MISS_TIMEOUT, READ_ONCE(vn->miss_timeout_ms)) ||
+	    nla_put_u8(skb, VCOYO_A_HELPER, vcoyo_helper_present(vn)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -226,6 +240,9 @@ static int vcoyo_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(vn->setup_timeout_ms, nla_get_u32(tb[VCOYO_A_SETUP_TIMEOUT]));
 	if (tb[VCOYO_A_TUNNEL_IDLE])
 		WRITE_ONCE(vn->tunnel_idle_ms, nla_get_u32(tb[VCOYO_A_TUNNEL_IDLE]));
+	/* Misses already waiting keep the timeout they were given. */
+	if (tb[VCOYO_A_MISS_TIMEOUT])
+		WRITE_ONCE(vn->miss_timeout_ms, nla_get_u32(tb[VCOYO_A_MISS_TIMEOUT]));
 	vcoyo_links_reschedule(vn);
 out:
 	mutex_unlock(&vn->conf_lock);
@@ -417,15 +434,54 @@ static int vcoyo_nl_route_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vcoyo_net *vn = vcoyo_pernet(genl_info_net(info));
 	struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1];
+	struct vcoyo_route_spec spec = {};
+	struct nlattr *path;
 	int err;
 
 	err = vcoyo_nl_route_parse(info, tb, vcoyo_route_add_nest);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[VCOYO_A_ROUTE], tb, VCOYO_ROUTE_A_LINK))
+	path = tb[VCOYO_ROUTE_A_PATH];
+	if (!tb[VCOYO_ROUTE_A_LINK] == !path) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VCOYO_A_ROUTE],
+				    "a route needs either a link or a path, not both");
 		return -EINVAL;
-	return vcoyo_route_add(vn, nla_data(tb[VCOYO_ROUTE_A_DEST]),
-			       nla_get_u32(tb[VCOYO_ROUTE_A_LINK]), info->extack);
+	}
+	if (path && nla_len(path) % VCOYO_TAG_LEN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, path, "a path is a whole number of hop tags");
+		return -EINVAL;
+	}
+	if (path) {
+		spec.path = nla_data(path);
+		spec.path_len = nla_len(path) / VCOYO_TAG_LEN;
+	} else {
+		spec.link_id = nla_get_u32(tb[VCOYO_ROUTE_A_LINK]);
+	}
+	if (tb[VCOYO_ROUTE_A_ORIGIN])
+		spec.origin = nla_get_u8(tb[VCOYO_ROUTE_A_ORIGIN]);
+	return vcoyo_route_add(vn, nla_data(tb[VCOYO_ROUTE_A_DEST]), &spec, info->extack);
+}
+
+static int vcoyo_nl_helper_set(struct sk_buff *skb, struct genl_info *info)
+{
+	return vcoyo_helper_set(vcoyo_pernet(genl_info_net(info)), info->snd_portid,
+				info->extack);
+}
+
+static int vcoyo_nl_route_unreachable(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vcoyo_net *vn = vcoyo_pernet(genl_info_net(info));
+	struct nlattr *tb[VCOYO_ROUTE_A_MAX + 1];
+	int err;
+
+	err = vcoyo_nl_route_parse(info, tb, vcoyo_route_del_nest);
+	if (err)
+		return err;
+	err = vcoyo_tunnel_unreachable(vn, nla_data(tb[VCOYO_ROUTE_A_DEST]));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VCOYO_ROUTE_A_DEST],
+				    "no route miss is waiting for this destination");
+	return err;
 }
 
 static int vcoyo_nl_route_del(struct sk_buff *skb, struct genl_info *info)
@@ -497,6 +553,23 @@ static int vcoyo_fill_tunnel_event(struct sk_buff *skb, void *t, u8 state)
 void vcoyo_genl_notify_tunnel(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 state)
 {
 	vcoyo_genl_notify(vn, VCOYO_CMD_TUNNEL_GET, GFP_KERNEL, vcoyo_fill_tunnel_event, t, state);
+}
+
+static int vcoyo_fill_miss(struct sk_buff *skb, void *dest, u8 unused)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, VCOYO_A_ROUTE);
+	if (!nest || nla_put(skb, VCOYO_ROUTE_A_DEST, VCOYO_ADDR_LEN, dest))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* No route to @dest: ask the helper, which listens to the group.  Under conf_lock. */
+void vcoyo_genl_notify_miss(struct vcoyo_net *vn, const struct vcoyo_addr *dest)
+{
+	vcoyo_genl_notify(vn, VCOYO_CMD_ROUTE_MISS, GFP_KERNEL, vcoyo_fill_miss, (void *)dest, 0);
 }
 
 static const struct genl_ops vcoyo_genl_ops[] = {
@@ -584,9 +657,22 @@ static const struct genl_ops vcoyo_genl_ops[] = {
 		.policy = vcoyo_no_attr_policy,
 		.maxattr = VCOYO_A_MAX,
 	},
+	{
+		.cmd = VCOYO_CMD_HELPER_SET,
+		.doit = vcoyo_nl_helper_set,
+		.policy = vcoyo_no_attr_policy,
+		.maxattr = VCOYO_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = VCOYO_CMD_ROUTE_UNREACHABLE,
+		.doit = vcoyo_nl_route_unreachable,
+		.policy = vcoyo_route_unreachable_policy,
+		.maxattr = VCOYO_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
-/* resv_start_op is left at zero: every command is strictly validated. */
 static struct genl_family vcoyo_genl_family __ro_after_init = {
 	.name = VCOYO_GENL_NAME,
 	.version = VCOYO_GENL_VERSION,

@@ -18,6 +18,12 @@
  *	|             |<-ACK(b,c)---|             |
  *	|<-ACK(a,b)---|             |             |
  *
+ * A setup may carry a path: the hop tags of the nodes it must go through
+ * (source routing, for the routing helper's routes).  Each node takes the
+ * first tag off and forwards the setup to the neighbour it names; with no
+ * tag left, a node follows its own routes, or its neighbour that is the
+ * destination.
+ *
  * A TEARDOWN releases a label and goes on to the other side; a node that
  * cannot forward a setup answers it with one.  A link that goes down takes
  * the labels bound to it, and a TEARDOWN goes the other way from each.
@@ -73,19 +79,30 @@ static void vcoyo_signal_hdr(struct vcoyo_hdr *hdr, u8 type)
 	hdr->reserved = 0;
 }
 
+/* The longest setup: every hop tag a path may carry. */
+#define VCOYO_SETUP_MAX_LEN	(sizeof(struct vcoyo_setup) + VCOYO_PATH_MAX * VCOYO_TAG_LEN)
+
 static void vcoyo_signal_send_setup(struct vcoyo_net *vn, struct vcoyo_link *link, u32 label,
 				    u8 hops_left, const struct vcoyo_addr *src,
-				    const struct vcoyo_addr *dst)
+				    const struct vcoyo_addr *dst,
+				    const u8 *path, u8 path_len)
 {
-	struct vcoyo_setup msg = {
-		.label = htonl(label),
-		.hops_left = hops_left,
-		.src = *src,
-		.dst = *dst,
-	};
+	union {
+		struct vcoyo_setup msg;
+		u8 bytes[VCOYO_SETUP_MAX_LEN];
+	} buf;
+	struct vcoyo_setup *msg = &buf.msg;
 
-	vcoyo_signal_hdr(&msg.hdr, VCOYO_MSG_SETUP);
-	vcoyo_signal_send(vn, link, &msg, sizeof(msg));
+	memset(msg, 0, sizeof(*msg));
+	vcoyo_signal_hdr(&msg->hdr, VCOYO_MSG_SETUP);
+	msg->label = htonl(label);
+	msg->hops_left = hops_left;
+	msg->path_len = path_len;
+	msg->src = *src;
+	msg->dst = *dst;
+	if (path_len)
+		memcpy(msg->path, path, path_len * VCOYO_TAG_LEN);
+	vcoyo_signal_send(vn, link, msg, struct_size(msg, path, path_len));
 }
 
 static void vcoyo_signal_send_ack(struct vcoyo_net *vn, struct vcoyo_link *link, u32 label,
@@ -115,11 +132,16 @@ static void vcoyo_signal_send_teardown(struct vcoyo_net *vn, const struct vcoyo_
 	vcoyo_signal_send(vn, hop->link, &msg, sizeof(msg));
 }
 
-/* Under conf_lock: this node starts the tunnel of @lbl, a head label. */
+/*
+ * Under conf_lock: this node starts the tunnel of @lbl, a head label, to go
+ * through the @path_len nodes of @path after the first hop.
+ */
 void vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
-			const struct vcoyo_addr *src, const struct vcoyo_addr *dst)
+			const struct vcoyo_addr *src, const struct vcoyo_addr *dst,
+			const u8 *path, u8 path_len)
 {
-	vcoyo_signal_send_setup(vn, lbl->down.link, lbl->id, VCOYO_SETUP_HOPS, src, dst);
+	vcoyo_signal_send_setup(vn, lbl->down.link, lbl->id, VCOYO_SETUP_HOPS, src, dst,
+				path, path_len);
 }
 
 /* Under conf_lock: tell both neighbours of @lbl that its tunnel is gone. */
@@ -196,29 +218,49 @@ static void vcoyo_signal_accept(struct vcoyo_net *vn, struct vcoyo_link *link,
 	vcoyo_signal_send_ack(vn, link, up_label, lbl->id);
 }
 
-/* Under conf_lock: a setup to pass on, along this node's route. */
+/*
+ * Under conf_lock: where a setup that came on @link goes on, and with which
+ * path.  With hop tags left, to the neighbour the first names (source
+ * routing: this node's routes do not matter); without, along this node's
+ * own route, which never asks the helper: a transit node has no datagram
+ * waiting.  NULL, @hop->reason saying why, if there is no way on.
+ */
+static struct vcoyo_link *vcoyo_signal_next_hop(struct vcoyo_net *vn, struct vcoyo_link *link,
+						const struct vcoyo_setup *msg,
+						struct vcoyo_route_hop *hop)
+{
+	int err;
+
+	if (msg->path_len) {
+		memset(hop, 0, sizeof(*hop));
+		hop->link = vcoyo_link_by_neighbour(vn, msg->path[0], VCOYO_TAG_LEN, link);
+		hop->path = msg->path[1];
+		hop->path_len = msg->path_len - 1;
+		hop->reason = VCOYO_REASON_NO_NEIGHBOUR;
+		return hop->link;
+	}
+	/* A path route of this node's own becomes the setup's path. */
+	err = vcoyo_route_resolve(vn, &msg->dst, link, hop);
+	if (err == -ENOENT)
+		hop->reason = VCOYO_REASON_NO_ROUTE;
+	return err ? NULL : hop->link;
+}
+
+/* Under conf_lock: a setup to pass on, to its next hop. */
 static void vcoyo_signal_forward(struct vcoyo_net *vn, struct vcoyo_link *link,
 				 const struct vcoyo_setup *msg, u32 up_label)
 {
+	struct vcoyo_route_hop hop;
 	struct vcoyo_label *lbl;
 	struct vcoyo_link *out;
-	u32 out_id;
 
 	if (!msg->hops_left) {
 		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_HOP_LIMIT);
 		return;
 	}
-	rcu_read_lock();
-	out_id = vcoyo_route_lookup(vn, &msg->dst);
-	rcu_read_unlock();
-	out = out_id ? vcoyo_link_by_id(vn, out_id) : NULL;
-	/* Back where it came from is no way forward either. */
-	if (!out || out == link) {
-		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_NO_ROUTE);
-		return;
-	}
-	if (!vcoyo_link_is_up(out)) {
-		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_LINK_DOWN);
+	out = vcoyo_signal_next_hop(vn, link, msg, &hop);
+	if (!out) {
+		vcoyo_signal_refuse(vn, link, up_label, hop.reason);
 		return;
 	}
 	lbl = vcoyo_label_new(vn, VCOYO_LABEL_TRANSIT, link, up_label, out);
@@ -226,28 +268,46 @@ static void vcoyo_signal_forward(struct vcoyo_net *vn, struct vcoyo_link *link,
 		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_NO_LABELS);
 		return;
 	}
-	vcoyo_signal_send_setup(vn, out, lbl->id, msg->hops_left - 1, &msg->src, &msg->dst);
+	vcoyo_signal_send_setup(vn, out, lbl->id, msg->hops_left - 1, &msg->src, &msg->dst,
+				hop.path, hop.path_len);
 	vcoyo_signal_kick(vn);
 }
 
+/*
+ * A setup, its fixed part and its path made linear: it is read in place.
+ * The skb is the worker's own, dequeued from the control queue.
+ */
 static void vcoyo_signal_rcv_setup(struct vcoyo_net *vn, struct vcoyo_link *link,
 				   struct sk_buff *skb)
 {
-	struct vcoyo_setup msg;
+	const struct vcoyo_setup *msg;
 	u32 up_label;
 
-	if (skb_copy_bits(skb, 0, &msg, sizeof(msg))) {
+	if (!pskb_may_pull(skb, sizeof(*msg))) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
 		return;
 	}
-	up_label = ntohl(msg.label);
+	msg = (const struct vcoyo_setup *)skb->data;
+	up_label = ntohl(msg->label);
 	if (!up_label) {
 		/* Nowhere to answer. */
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
 		return;
 	}
-	if (vcoyo_addr_is_any(&msg.src) || vcoyo_addr_is_any(&msg.dst) ||
-	    !memcmp(&msg.src, &msg.dst, sizeof(msg.src)) || vcoyo_addr_is_local(vn, &msg.src)) {
+	if (msg->path_len > VCOYO_PATH_MAX) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
+		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_INVALID);
+		return;
+	}
+	if (!pskb_may_pull(skb, struct_size(msg, path, msg->path_len))) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_RX_TRUNCATED);
+		return;
+	}
+	/* The pull may have moved the data. */
+	msg = (const struct vcoyo_setup *)skb->data;
+	if (vcoyo_addr_is_any(&msg->src) || vcoyo_addr_is_any(&msg->dst) ||
+	    !memcmp(&msg->src, &msg->dst, sizeof(msg->src)) ||
+	    vcoyo_addr_is_local(vn, &msg->src)) {
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_MALFORMED);
 		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_INVALID);
 		return;
@@ -256,10 +316,11 @@ static void vcoyo_signal_rcv_setup(struct vcoyo_net *vn, struct vcoyo_link *link
 		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_LINK_DOWN);
 		return;
 	}
-	if (vcoyo_addr_is_local(vn, &msg.dst))
-		vcoyo_signal_accept(vn, link, &msg, up_label);
+	/* The destination is reached, whatever the path still said. */
+	if (vcoyo_addr_is_local(vn, &msg->dst))
+		vcoyo_signal_accept(vn, link, msg, up_label);
 	else
-		vcoyo_signal_forward(vn, link, &msg, up_label);
+		vcoyo_signal_forward(vn, link, msg, up_label);
 }
 
 static void vcoyo_signal_rcv_ack(struct vcoyo_net *vn, struct vcoyo_link *link,
@@ -516,6 +577,14 @@ static void vcoyo_signal_expire(struct vcoyo_net *vn)
 	u8 reason;
 
 	list_for_each_entry_safe(t, ttmp, &vn->tunnels, node) {
+		if (t->state == VCOYO_TUNNEL_RESOLVING) {
+			if (time_after_eq(now, t->deadline)) {
+				/* The helper did not answer in time. */
+				vcoyo_stat_inc(vn, VCOYO_STAT_MISS_TIMEOUT);
+				vcoyo_tunnel_end(vn, t, VCOYO_REASON_MISS_TIMEOUT);
+			}
+			continue;
+		}
 		if (t->state != VCOYO_TUNNEL_UP) {
 			if (time_after_eq(now, t->deadline))
 				vcoyo_tunnel_end(vn, t, VCOYO_REASON_TIMEOUT);
@@ -540,7 +609,7 @@ static void vcoyo_signal_expire(struct vcoyo_net *vn)
 /* How often the timers look: a quarter of the shortest time they keep. */
 static unsigned long vcoyo_expiry_period(struct vcoyo_net *vn)
 {
-	u32 ms = min(vn->setup_timeout_ms, vn->tunnel_idle_ms) / 4;
+	u32 ms = min3(vn->setup_timeout_ms, vn->tunnel_idle_ms, vn->miss_timeout_ms) / 4;
 
 	return msecs_to_jiffies(clamp_t(u32, ms, 10, 1000));
 }

@@ -6,7 +6,10 @@
  * A datagram for another node goes into the tunnel to that node.  If there
  * is none, this node starts a setup (signal.c) along its route and queues
  * the datagram, and a few more, until the answer comes back one round trip
- * later; then they leave in the order they came.  A setup that fails or
+ * later; then they leave in the order they came.  Without a route, the
+ * routing helper (helper.c) is asked: the entry is RESOLVING, and queues the
+ * same way, until the helper adds a route (the setup starts), says there is
+ * no way, goes away, or lets the miss timeout pass.  A setup that fails or
  * times out leaves a FAILED entry behind, without a label: for one more
  * setup timeout, datagrams to that node fail at once with EHOSTUNREACH, and
  * connected sockets whose queued datagrams were dropped are told so through
@@ -32,6 +35,7 @@ int vcoyo_tunnels_init(struct vcoyo_net *vn)
 	INIT_LIST_HEAD(&vn->tunnels);
 	vn->setup_timeout_ms = VCOYO_DEFAULT_SETUP_TIMEOUT_MS;
 	vn->tunnel_idle_ms = VCOYO_DEFAULT_TUNNEL_IDLE_MS;
+	vn->miss_timeout_ms = VCOYO_DEFAULT_MISS_TIMEOUT_MS;
 	return rhashtable_init(&vn->tunnel_table, &vcoyo_tunnel_params);
 }
 
@@ -118,48 +122,96 @@ static void vcoyo_tunnel_drop_queue(struct vcoyo_net *vn, struct vcoyo_tunnel *t
 }
 
 /*
- * Under conf_lock: start a tunnel to @dst along this node's route.  The
- * route lookup is where the routing helper will be asked on a miss.
+ * Under conf_lock: @t, in the table and without a label, sets up its
+ * tunnel through @hop: it allocates its label and sends the setup.
  */
+static int vcoyo_tunnel_begin(struct vcoyo_net *vn, struct vcoyo_tunnel *t,
+			      const struct vcoyo_route_hop *hop)
+{
+	struct vcoyo_addr local;
+	struct vcoyo_label *lbl;
+
+	vcoyo_local_addr(vn, &local);
+	if (vcoyo_addr_is_any(&local))
+		return -EHOSTUNREACH;
+	lbl = vcoyo_label_new(vn, VCOYO_LABEL_HEAD, NULL, 0, hop->link);
+	if (IS_ERR(lbl))
+		return -ENOBUFS;
+	WRITE_ONCE(lbl->tunnel, t);
+	/* Dumps read it under RCU; senders only once the tunnel is UP. */
+	WRITE_ONCE(t->label, lbl);
+	t->route_id = hop->route_id;
+	t->deadline = jiffies + msecs_to_jiffies(vn->setup_timeout_ms);
+	WRITE_ONCE(t->state, VCOYO_TUNNEL_PENDING);
+	vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_SETUP);
+	/* Lost on the way, it times out like any other failed setup. */
+	vcoyo_signal_setup(vn, lbl, &local, &t->remote, hop->path, hop->path_len);
+	vcoyo_signal_kick(vn);
+	return 0;
+}
+
+/*
+ * Under conf_lock: no route to @dst.  With a helper to ask, a RESOLVING
+ * entry holds the datagrams until it answers (or the miss timeout); without
+ * one the sender learns at once that there is no way.
+ */
+static struct vcoyo_tunnel *vcoyo_tunnel_miss(struct vcoyo_net *vn, const struct vcoyo_addr *dst)
+{
+	struct vcoyo_tunnel *t;
+
+	if (!vcoyo_helper_present(vn)) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_MISS_NO_HELPER);
+		return ERR_PTR(-EHOSTUNREACH);
+	}
+	t = vcoyo_tunnel_alloc(dst, VCOYO_TUNNEL_RESOLVING, true);
+	if (!t)
+		return ERR_PTR(-ENOBUFS);
+	t->deadline = jiffies + msecs_to_jiffies(vn->miss_timeout_ms);
+	if (vcoyo_tunnel_insert(vn, t)) {
+		kfree(t);
+		return ERR_PTR(-ENOBUFS);
+	}
+	vcoyo_stat_inc(vn, VCOYO_STAT_ROUTE_MISS);
+	vcoyo_genl_notify_miss(vn, dst);
+	vcoyo_signal_kick(vn);
+	return t;
+}
+
+/* Under conf_lock: start a tunnel to @dst along this node's route. */
 static struct vcoyo_tunnel *vcoyo_tunnel_start(struct vcoyo_net *vn,
 					       const struct vcoyo_addr *dst)
 {
+	struct vcoyo_route_hop hop;
 	struct vcoyo_addr local;
 	struct vcoyo_tunnel *t;
-	struct vcoyo_link *link;
-	struct vcoyo_label *lbl;
-	u32 link_id;
 	int err;
 
+	/* A node without an identity cannot name itself in a setup. */
 	vcoyo_local_addr(vn, &local);
-	rcu_read_lock();
-	link_id = vcoyo_route_lookup(vn, dst);
-	rcu_read_unlock();
-	link = link_id ? vcoyo_link_by_id(vn, link_id) : NULL;
-	if (!link || !vcoyo_link_is_up(link) || vcoyo_addr_is_any(&local))
+	if (vcoyo_addr_is_any(&local))
 		return ERR_PTR(-EHOSTUNREACH);
-
+	err = vcoyo_route_resolve(vn, dst, NULL, &hop);
+	if (err == -ENOENT)
+		return vcoyo_tunnel_miss(vn, dst);
+	if (err) {
+		/* A helper route that leads nowhere: ask again next time. */
+		if (hop.route_id)
+			vcoyo_route_forget(vn, dst, hop.route_id);
+		return ERR_PTR(-EHOSTUNREACH);
+	}
 	t = vcoyo_tunnel_alloc(dst, VCOYO_TUNNEL_PENDING, true);
 	if (!t)
 		return ERR_PTR(-ENOBUFS);
-	lbl = vcoyo_label_new(vn, VCOYO_LABEL_HEAD, NULL, 0, link);
-	if (IS_ERR(lbl)) {
-		kfree(t);
-		return ERR_PTR(-ENOBUFS);
-	}
-	t->label = lbl;
-	WRITE_ONCE(lbl->tunnel, t);
-	t->deadline = jiffies + msecs_to_jiffies(vn->setup_timeout_ms);
 	err = vcoyo_tunnel_insert(vn, t);
 	if (err) {
-		vcoyo_label_release(vn, lbl);
 		kfree(t);
 		return ERR_PTR(err);
 	}
-	vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_SETUP);
-	/* Lost on the way, it times out like any other failed setup. */
-	vcoyo_signal_setup(vn, lbl, &local, dst);
-	vcoyo_signal_kick(vn);
+	err = vcoyo_tunnel_begin(vn, t, &hop);
+	if (err) {
+		vcoyo_tunnel_unlink(vn, t);
+		return ERR_PTR(err);
+	}
 	return t;
 }
 
@@ -191,6 +243,7 @@ static int vcoyo_tunnel_send_slow(struct vcoyo_net *vn, struct sk_buff *skb,
 		rcu_read_unlock();
 		break;
 	case VCOYO_TUNNEL_PENDING:
+	case VCOYO_TUNNEL_RESOLVING:
 		if (skb_queue_len(&t->queue) >= VCOYO_TUNNEL_QUEUE_MAX) {
 			/* As a full neighbour queue for UDP: silent, counted. */
 			vcoyo_stat_inc(vn, VCOYO_STAT_DROP_QUEUE_FULL);
@@ -256,7 +309,7 @@ void vcoyo_tunnel_renew(struct vcoyo_net *vn, struct vcoyo_tunnel *t)
 
 	vcoyo_signal_teardown(vn, t->label, VCOYO_REASON_REPLACED);
 	vcoyo_tunnel_end(vn, t, VCOYO_REASON_REPLACED);
-	/* Without a route any more, the next datagram will say so. */
+	/* Without a route any more: a miss, or the next datagram says so. */
 	vcoyo_tunnel_start(vn, &remote);
 }
 
@@ -350,6 +403,13 @@ void vcoyo_tunnel_end(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 reason)
 		vcoyo_tunnel_unlink(vn, t);
 		return;
 	}
+	/*
+	 * A fault on a helper route: the route is wrong, or no longer right,
+	 * and the helper must be asked again.  Idle tunnels and replaced ones
+	 * say nothing against their route.
+	 */
+	if (t->route_id && reason != VCOYO_REASON_IDLE && reason != VCOYO_REASON_REPLACED)
+		vcoyo_route_forget(vn, &t->remote, t->route_id);
 	if (t->state == VCOYO_TUNNEL_UP || reason == VCOYO_REASON_REPLACED) {
 		/* Said while the label is still there to be described. */
 		t->reason = reason;
@@ -365,7 +425,9 @@ void vcoyo_tunnel_end(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 reason)
 	WRITE_ONCE(t->label, NULL);
 	if (lbl)
 		vcoyo_label_release(vn, lbl);
-	vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_FAILED);
+	/* A miss that failed never started a setup: its callers count it. */
+	if (t->state != VCOYO_TUNNEL_RESOLVING)
+		vcoyo_stat_inc(vn, VCOYO_STAT_TUNNEL_FAILED);
 	vcoyo_tunnel_drop_queue(vn, t);
 	failed = vcoyo_tunnel_alloc(&t->remote, VCOYO_TUNNEL_FAILED, true);
 	if (!failed) {
@@ -380,6 +442,66 @@ void vcoyo_tunnel_end(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 reason)
 	WRITE_ONCE(vn->tunnels_seq, vn->tunnels_seq + 1);
 	kfree_rcu(t, rcu);
 	vcoyo_genl_notify_tunnel(vn, failed, VCOYO_TUNNEL_FAILED);
+}
+
+/*
+ * Under conf_lock: a route to @dest was added.  A tunnel that waited for
+ * the helper's answer (or for the administrator) sets up along it now.
+ */
+void vcoyo_tunnel_route_added(struct vcoyo_net *vn, const struct vcoyo_addr *dest)
+{
+	struct vcoyo_tunnel *t = vcoyo_tunnel_find(vn, dest);
+	struct vcoyo_route_hop hop;
+	int err;
+
+	if (!t || t->state != VCOYO_TUNNEL_RESOLVING)
+		return;
+	vcoyo_stat_inc(vn, VCOYO_STAT_MISS_RESOLVED);
+	err = vcoyo_route_resolve(vn, dest, NULL, &hop);
+	if (err) {
+		t->route_id = hop.route_id;
+		vcoyo_tunnel_end(vn, t, hop.reason ?: VCOYO_REASON_NO_ROUTE);
+		return;
+	}
+	err = vcoyo_tunnel_begin(vn, t, &hop);
+	if (err) {
+		t->route_id = hop.route_id;
+		vcoyo_tunnel_end(vn, t, err == -ENOBUFS ? VCOYO_REASON_NO_LABELS :
+				 VCOYO_REASON_INVALID);
+	}
+}
+
+/*
+ * The helper says there is no way to @dest: what waits for it fails.
+ * -ENOENT if nothing did (the miss timed out, or was never raised).
+ */
+int vcoyo_tunnel_unreachable(struct vcoyo_net *vn, const struct vcoyo_addr *dest)
+{
+	struct vcoyo_tunnel *t;
+	int err = -ENOENT;
+
+	mutex_lock(&vn->conf_lock);
+	t = vcoyo_tunnel_find(vn, dest);
+	if (t && t->state == VCOYO_TUNNEL_RESOLVING) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_MISS_UNREACHABLE);
+		vcoyo_tunnel_end(vn, t, VCOYO_REASON_UNREACHABLE);
+		err = 0;
+	}
+	mutex_unlock(&vn->conf_lock);
+	return err;
+}
+
+/* Under conf_lock: the helper went away; no answer will come to its misses. */
+void vcoyo_tunnels_helper_gone(struct vcoyo_net *vn)
+{
+	struct vcoyo_tunnel *t, *tmp;
+
+	list_for_each_entry_safe(t, tmp, &vn->tunnels, node) {
+		if (t->state != VCOYO_TUNNEL_RESOLVING)
+			continue;
+		vcoyo_stat_inc(vn, VCOYO_STAT_MISS_NO_HELPER);
+		vcoyo_tunnel_end(vn, t, VCOYO_REASON_NO_HELPER);
+	}
 }
 
 /* Namespace exit, after the last packet and timer: no messages, no events. */
@@ -405,6 +527,7 @@ static int vcoyo_tunnel_put(struct sk_buff *skb, const struct vcoyo_tunnel *t, u
 	    nla_put_u8(skb, VCOYO_TUNNEL_A_STATE, state) ||
 	    nla_put_u8(skb, VCOYO_TUNNEL_A_INITIATOR, t->initiator) ||
 	    (state != VCOYO_TUNNEL_UP && state != VCOYO_TUNNEL_PENDING &&
+	     state != VCOYO_TUNNEL_RESOLVING &&
 	     nla_put_u8(skb, VCOYO_TUNNEL_A_REASON, t->reason)))
 		return -EMSGSIZE;
 	if (!lbl)

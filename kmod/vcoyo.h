@@ -106,8 +106,9 @@ struct vcoyo_tunnel {
 	u8 state;			/* enum vcoyo_tunnel_state, READ_ONCE */
 	u8 reason;			/* enum vcoyo_reason, once FAILED */
 	bool initiator;
-	struct vcoyo_label *label;	/* NULL when FAILED */
-	unsigned long deadline;		/* jiffies: end of the setup or the hold */
+	struct vcoyo_label *label;	/* NULL when FAILED or RESOLVING */
+	unsigned long deadline;		/* jiffies: end of the miss, setup or hold */
+	u64 route_id;			/* the helper route it follows; 0: none */
 	struct sk_buff_head queue;	/* datagrams waiting for the setup */
 	atomic64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
 	struct rcu_head rcu;
@@ -136,6 +137,11 @@ struct vcoyo_net {
 	struct rhashtable route_table;	/* by destination */
 	struct list_head routes;	/* for dumps */
 	u32 routes_seq;
+	u64 next_route_id;		/* names helper routes to their tunnels */
+
+	/* The routing helper: a netlink socket, 0 if none; under conf_lock. */
+	u32 helper_portid;
+	u32 miss_timeout_ms;
 
 	/* Labels and tunnels; changed under conf_lock, read under RCU. */
 	struct xarray labels;		/* label -> struct vcoyo_label */
@@ -202,6 +208,18 @@ void vcoyo_genl_exit(void);
 void vcoyo_genl_notify_identity(struct net *net);
 void vcoyo_genl_notify_link(struct vcoyo_net *vn, struct vcoyo_link *link, gfp_t gfp);
 void vcoyo_genl_notify_tunnel(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 state);
+void vcoyo_genl_notify_miss(struct vcoyo_net *vn, const struct vcoyo_addr *dest);
+
+/* helper.c */
+int vcoyo_helper_init(void);
+void vcoyo_helper_exit(void);
+int vcoyo_helper_set(struct vcoyo_net *vn, u32 portid, struct netlink_ext_ack *extack);
+
+/* Under conf_lock, or READ_ONCE for a glance: is a helper there to ask? */
+static inline bool vcoyo_helper_present(struct vcoyo_net *vn)
+{
+	return READ_ONCE(vn->helper_portid) != 0;
+}
 
 /* udp.c */
 int vcoyo_udp_open(struct vcoyo_net *vn);
@@ -231,6 +249,8 @@ struct vcoyo_link *vcoyo_link_by_id(struct vcoyo_net *vn, u32 id);
 struct vcoyo_link *vcoyo_link_by_endpoint(struct vcoyo_net *vn,
 					  const struct sockaddr_in6 *ep);
 bool vcoyo_link_is_up(struct vcoyo_link *link);
+struct vcoyo_link *vcoyo_link_by_neighbour(struct vcoyo_net *vn, const u8 *prefix, size_t len,
+					   const struct vcoyo_link *except);
 
 /* The sender of a packet is the neighbour at the end of @link. */
 static inline bool vcoyo_link_is_from(const struct vcoyo_link *link,
@@ -277,6 +297,9 @@ void vcoyo_tunnel_up(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
 void vcoyo_tunnel_unlabel(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
 void vcoyo_tunnel_renew(struct vcoyo_net *vn, struct vcoyo_tunnel *t);
 void vcoyo_tunnel_end(struct vcoyo_net *vn, struct vcoyo_tunnel *t, u8 reason);
+void vcoyo_tunnel_route_added(struct vcoyo_net *vn, const struct vcoyo_addr *dest);
+int vcoyo_tunnel_unreachable(struct vcoyo_net *vn, const struct vcoyo_addr *dest);
+void vcoyo_tunnels_helper_gone(struct vcoyo_net *vn);
 int vcoyo_tunnel_fill(struct sk_buff *skb, struct list_head *entry);
 int vcoyo_tunnel_fill_event(struct sk_buff *skb, struct vcoyo_tunnel *t, u8 state);
 
@@ -288,7 +311,8 @@ void vcoyo_signal_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 void vcoyo_signal_no_label(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 			   struct sk_buff *skb, u32 label);
 void vcoyo_signal_setup(struct vcoyo_net *vn, struct vcoyo_label *lbl,
-			const struct vcoyo_addr *src, const struct vcoyo_addr *dst);
+			const struct vcoyo_addr *src, const struct vcoyo_addr *dst,
+			const u8 *path, u8 path_len);
 void vcoyo_signal_teardown(struct vcoyo_net *vn, struct vcoyo_label *lbl, u8 reason);
 void vcoyo_signal_link_down(struct vcoyo_net *vn, struct vcoyo_link *link);
 void vcoyo_signal_kick(struct vcoyo_net *vn);
@@ -298,13 +322,37 @@ void vcoyo_data_rcv(struct vcoyo_net *vn, const struct sockaddr_in6 *from,
 		    struct sk_buff *skb);
 
 /* route.c */
+
+/* A route to add: a link or a path of hop tags, and who adds it. */
+struct vcoyo_route_spec {
+	u32 link_id;			/* 0: the path is the way */
+	const u8 *path;			/* path_len hop tags, one after the other */
+	u8 path_len;
+	u8 origin;			/* enum vcoyo_route_origin */
+};
+
+/*
+ * Where a tunnel to a destination leaves this node: the link to the next
+ * hop and, for a path route, the hop tags the setup carries beyond it (they
+ * point into the route: valid under conf_lock only).
+ */
+struct vcoyo_route_hop {
+	struct vcoyo_link *link;
+	const u8 *path;			/* path_len hop tags, one after the other */
+	u8 path_len;
+	u8 reason;			/* enum vcoyo_reason, if there is no way */
+	u64 route_id;			/* a helper route's, else 0 */
+};
+
 int vcoyo_routes_init(struct vcoyo_net *vn);
 void vcoyo_routes_exit(struct vcoyo_net *vn);
-int vcoyo_route_add(struct vcoyo_net *vn, const struct vcoyo_addr *dest, u32 link_id,
-		    struct netlink_ext_ack *extack);
+int vcoyo_route_add(struct vcoyo_net *vn, const struct vcoyo_addr *dest,
+		    const struct vcoyo_route_spec *spec, struct netlink_ext_ack *extack);
 int vcoyo_route_del(struct vcoyo_net *vn, const struct vcoyo_addr *dest);
+void vcoyo_route_forget(struct vcoyo_net *vn, const struct vcoyo_addr *dest, u64 route_id);
 void vcoyo_routes_flush_link(struct vcoyo_net *vn, u32 link_id);
-u32 vcoyo_route_lookup(struct vcoyo_net *vn, const struct vcoyo_addr *dest);
+int vcoyo_route_resolve(struct vcoyo_net *vn, const struct vcoyo_addr *dest,
+			const struct vcoyo_link *from, struct vcoyo_route_hop *hop);
 int vcoyo_route_fill(struct sk_buff *skb, struct list_head *entry);
 
 /* ports.c */

@@ -255,7 +255,7 @@ STATS="dgram_sent dgram_delivered drop_no_port drop_rcvbuf hello_sent hello_rece
 rx_truncated rx_bad_version rx_unknown_type rx_malformed rx_unknown_endpoint rx_key_mismatch
 switched tunnel_setup tunnel_up tunnel_failed tunnel_expired tunnel_torn_down setup_refused
 drop_unreachable drop_queue_full drop_ctl_overflow rx_unknown_label rx_wrong_link
-rx_label_pending tx_error"
+rx_label_pending tx_error route_miss miss_resolved miss_unreachable miss_timeout miss_no_helper"
 
 # stats_named NODE: `vcoyo-nl stats` prints every counter of the uapi, by
 # name, in order, and nothing else.

@@ -651,6 +651,11 @@ static const char *const stat_names[VCOYO_STAT_MAX + 1] = {
 	[VCOYO_STAT_RX_WRONG_LINK] = "rx_wrong_link",
 	[VCOYO_STAT_RX_LABEL_PENDING] = "rx_label_pending",
 	[VCOYO_STAT_TX_ERROR] = "tx_error",
+	[VCOYO_STAT_ROUTE_MISS] = "route_miss",
+	[VCOYO_STAT_MISS_RESOLVED] = "miss_resolved",
+	[VCOYO_STAT_MISS_UNREACHABLE] = "miss_unreachable",
+	[VCOYO_STAT_MISS_TIMEOUT] = "miss_timeout",
+	[VCOYO_STAT_MISS_NO_HELPER] = "miss_no_helper",
 };
 
 #define STATS_MAX	64
@@ -739,7 +744,8 @@ static int parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *va
 struct node {
 	uint32_t has;
 	uint16_t port;
-	uint32_t hello_ms, timeout_ms, setup_ms, idle_ms;
+	uint32_t hello_ms, timeout_ms, setup_ms, idle_ms, miss_ms;
+	uint8_t helper;
 };
 
 static int node_cb(const struct vcoyo_nl_msg *msg, void *arg)
@@ -752,6 +758,8 @@ static int node_cb(const struct vcoyo_nl_msg *msg, void *arg)
 	node->timeout_ms = attr_u32(msg->tb[VCOYO_A_LINK_TIMEOUT]);
 	node->setup_ms = attr_u32(msg->tb[VCOYO_A_SETUP_TIMEOUT]);
 	node->idle_ms = attr_u32(msg->tb[VCOYO_A_TUNNEL_IDLE]);
+	node->miss_ms = attr_u32(msg->tb[VCOYO_A_MISS_TIMEOUT]);
+	node->helper = attr_u8(msg->tb[VCOYO_A_HELPER]);
 	return 0;
 }
 
@@ -785,6 +793,15 @@ static void node_print(struct ctx *ctx, const void *data)
 	       node->setup_ms);
 	out_ms(ctx, "tunnel_idle_ms", "tunnel idle", HAS(node, VCOYO_A_TUNNEL_IDLE),
 	       node->idle_ms);
+	out_ms(ctx, "miss_timeout_ms", "miss timeout", HAS(node, VCOYO_A_MISS_TIMEOUT),
+	       node->miss_ms);
+	/* Whether a routing helper answers this node's route misses. */
+	if (!HAS(node, VCOYO_A_HELPER))
+		out_str(ctx, "helper", "helper", NULL);
+	else if (ctx->json)
+		out_bool(ctx, "helper", node->helper);
+	else
+		out_str(ctx, "helper", "helper", node->helper ? "yes" : "no");
 	out_end(ctx);
 }
 
@@ -818,6 +835,8 @@ static const struct node_setting node_settings[] = {
 	  VCOYO_SETUP_TIMEOUT_MS_MAX, "milliseconds" },
 	{ "tunnel-idle", VCOYO_A_TUNNEL_IDLE, false, VCOYO_TUNNEL_IDLE_MS_MIN,
 	  VCOYO_TUNNEL_IDLE_MS_MAX, "milliseconds" },
+	{ "miss-timeout", VCOYO_A_MISS_TIMEOUT, false, VCOYO_MISS_TIMEOUT_MS_MIN,
+	  VCOYO_MISS_TIMEOUT_MS_MAX, "milliseconds" },
 };
 
 #define N_NODE_SETTINGS	ARRAY_SIZE(node_settings)
@@ -1318,11 +1337,15 @@ static int cmd_link_show(struct ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
-/* A route request: the destination, and the link for route add. */
+/* A route request: the destination, and the link or path and origin for route add. */
 struct route_req {
 	struct vcoyo_addr dest;
 	bool has_link;
 	uint32_t link;
+	size_t path_len;		/* hop tags; 0: none */
+	uint8_t path[VCOYO_PATH_MAX][VCOYO_TAG_LEN];
+	bool has_origin;
+	uint8_t origin;
 };
 
 static int put_route(struct nlmsghdr *nlh, size_t buflen, void *arg)
@@ -1333,7 +1356,11 @@ static int put_route(struct nlmsghdr *nlh, size_t buflen, void *arg)
 	nest = mnl_attr_nest_start_check(nlh, buflen, VCOYO_A_ROUTE);
 	if (!nest ||
 	    !mnl_attr_put_check(nlh, buflen, VCOYO_ROUTE_A_DEST, VCOYO_ADDR_LEN, &req->dest) ||
-	    (req->has_link && !mnl_attr_put_u32_check(nlh, buflen, VCOYO_ROUTE_A_LINK, req->link))) {
+	    (req->has_link && !mnl_attr_put_u32_check(nlh, buflen, VCOYO_ROUTE_A_LINK, req->link)) ||
+	    (req->path_len && !mnl_attr_put_check(nlh, buflen, VCOYO_ROUTE_A_PATH,
+						  req->path_len * VCOYO_TAG_LEN, req->path)) ||
+	    (req->has_origin &&
+	     !mnl_attr_put_u8_check(nlh, buflen, VCOYO_ROUTE_A_ORIGIN, req->origin))) {
 		errno = EMSGSIZE;
 		return -1;
 	}
@@ -1367,24 +1394,54 @@ static int route_dest(const struct ctx *ctx, const char *text, struct route_req 
 	return 0;
 }
 
-/* route add ADDRESS via LINK-ID */
+/*
+ * route add ADDRESS {via LINK-ID | path TAG[,TAG...]} [helper]
+ * The words after the way may come in any order, once each.
+ */
 static int cmd_route_add(struct ctx *ctx, int argc, char **argv)
 {
-	struct route_req req = { .has_link = true };
+	struct route_req req = { 0 };
+	const char *err;
 	uint64_t link;
 
 	if (argc < 1)
 		return usage_error(ctx, "route add: missing ADDRESS");
 	if (route_dest(ctx, argv[0], &req))
 		return 1;
-	if (argc < 3 || strcmp(argv[1], "via"))
-		return usage_error(ctx, "route add: expected 'via LINK-ID' after the address");
-	if (parse_uint(argv[2], 1, UINT32_MAX, &link))
-		return usage_error(ctx, "route add: bad link ID '%s'", argv[2]);
-	if (no_args(ctx, argc - 3, argv + 3))
-		return 1;
-	req.link = link;
+	if (argc < 3 || (strcmp(argv[1], "via") && strcmp(argv[1], "path")))
+		return usage_error(ctx, "route add: expected 'via LINK-ID' or 'path TAGS' after "
+				   "the address");
+	if (!strcmp(argv[1], "via")) {
+		if (parse_uint(argv[2], 1, UINT32_MAX, &link))
+			return usage_error(ctx, "route add: bad link ID '%s'", argv[2]);
+		req.has_link = true;
+		req.link = link;
+	} else if (vcoyo_path_parse(argv[2], req.path, &req.path_len, &err)) {
+		return usage_error(ctx, "route add: bad path '%s': %s", argv[2], err);
+	}
+	for (argc -= 3, argv += 3; argc; argc--, argv++) {
+		if (!strcmp(argv[0], "helper") && !req.has_origin) {
+			req.has_origin = true;
+			req.origin = VCOYO_ROUTE_HELPER;
+		} else if (!strcmp(argv[0], "via") || !strcmp(argv[0], "path")) {
+			return usage_error(ctx, "route add: a route has one way: 'via' or 'path'");
+		} else {
+			return usage_error(ctx, "route add: unexpected '%s'", argv[0]);
+		}
+	}
 	return route_request(ctx, VCOYO_CMD_ROUTE_ADD, &req);
+}
+
+/* route unreachable ADDRESS: the helper's answer, by hand */
+static int cmd_route_unreachable(struct ctx *ctx, int argc, char **argv)
+{
+	struct route_req req = { 0 };
+
+	if (argc < 1)
+		return usage_error(ctx, "route unreachable: missing ADDRESS");
+	if (route_dest(ctx, argv[0], &req) || no_args(ctx, argc - 1, argv + 1))
+		return 1;
+	return route_request(ctx, VCOYO_CMD_ROUTE_UNREACHABLE, &req);
 }
 
 /* route del ADDRESS */
@@ -1404,20 +1461,31 @@ static const char *const route_origin_names[] = {
 	[VCOYO_ROUTE_HELPER] = "helper",
 };
 
-/* One route of the dump. */
+/* One route of the dump, or the destination of a route miss. */
 struct route {
 	struct vcoyo_addr dest;
-	uint32_t link;
+	uint32_t link;			/* 0: a path route */
 	uint8_t origin;
+	size_t path_len;
+	uint8_t path[VCOYO_PATH_MAX * VCOYO_TAG_LEN];
 };
 
 static int route_fill(void *obj, const struct nlattr *const *tb)
 {
+	const struct nlattr *path = tb[VCOYO_ROUTE_A_PATH];
 	struct route *r = obj;
+	size_t len = path ? mnl_attr_get_payload_len(path) : 0;
 
+	if (len % VCOYO_TAG_LEN || len > sizeof(r->path)) {
+		errno = EPROTO;
+		return -1;
+	}
 	memcpy(&r->dest, mnl_attr_get_payload(tb[VCOYO_ROUTE_A_DEST]), VCOYO_ADDR_LEN);
 	r->link = attr_u32(tb[VCOYO_ROUTE_A_LINK]);
 	r->origin = attr_u8(tb[VCOYO_ROUTE_A_ORIGIN]);	/* absent: static */
+	r->path_len = len / VCOYO_TAG_LEN;
+	if (len)
+		memcpy(r->path, mnl_attr_get_payload(path), len);
 	return 0;
 }
 
@@ -1434,35 +1502,85 @@ static void route_json(struct ctx *ctx, const void *obj)
 
 	vcoyo_addr_format(&r->dest, dest);
 	out_str(ctx, "destination", NULL, dest);
-	out_u64(ctx, "link", NULL, r->link);
+	if (r->path_len) {
+		/* An array of tags: "path": ["TAG", ...] */
+		size_t i;
+
+		out_json_key(ctx, "path");
+		putchar('[');
+		for (i = 0; i < r->path_len; i++) {
+			char tag[2 * VCOYO_TAG_LEN + 1];
+
+			vcoyo_path_format(r->path + i * VCOYO_TAG_LEN, 1, tag);
+			printf("%s\"%s\"", i ? ", " : "", tag);
+		}
+		putchar(']');
+	} else {
+		out_u64(ctx, "link", NULL, r->link);
+	}
 	out_str(ctx, "origin", NULL, route_origin(r));
 }
 
-/* ADDRESS via LINK-ID ORIGIN */
+/* ADDRESS via LINK-ID ORIGIN, or ADDRESS path TAG,TAG... ORIGIN */
 static void route_text(const void *obj)
 {
 	const struct route *r = obj;
-	char dest[VCOYO_ADDR_STRLEN];
+	char dest[VCOYO_ADDR_STRLEN], path[VCOYO_PATH_STRLEN];
 
 	vcoyo_addr_format(&r->dest, dest);
-	printf("%s via %" PRIu32 " %s", dest, r->link, route_origin(r));
+	if (r->path_len) {
+		vcoyo_path_format(r->path, r->path_len, path);
+		printf("%s path %s %s", dest, path, route_origin(r));
+	} else {
+		printf("%s via %" PRIu32 " %s", dest, r->link, route_origin(r));
+	}
 }
 
 static const struct object_kind route_kind = {
 	.nest = VCOYO_A_ROUTE,
 	.parse = vcoyo_nl_parse_route,
 	.max = VCOYO_ROUTE_A_MAX,
-	.required = 1u << VCOYO_ROUTE_A_DEST | 1u << VCOYO_ROUTE_A_LINK,
+	.required = 1u << VCOYO_ROUTE_A_DEST,
 	.fill = route_fill,
 	.json = route_json,
 	.text = route_text,
 };
+
+/* A route miss: the destination the node has no route to. */
+static void miss_json(struct ctx *ctx, const void *obj)
+{
+	const struct route *r = obj;
+	char dest[VCOYO_ADDR_STRLEN];
+
+	vcoyo_addr_format(&r->dest, dest);
+	out_str(ctx, "destination", NULL, dest);
+}
+
+static const struct object_kind miss_kind = {
+	.nest = VCOYO_A_ROUTE,
+	.parse = vcoyo_nl_parse_route,
+	.max = VCOYO_ROUTE_A_MAX,
+	.required = 1u << VCOYO_ROUTE_A_DEST,
+	.fill = route_fill,
+	.json = miss_json,
+};
+
+/* ADDRESS */
+static void miss_event_text(const void *obj)
+{
+	const struct route *r = obj;
+	char dest[VCOYO_ADDR_STRLEN];
+
+	vcoyo_addr_format(&r->dest, dest);
+	fputs(dest, stdout);
+}
 
 static const char *const tunnel_state_names[] = {
 	[VCOYO_TUNNEL_PENDING] = "pending",
 	[VCOYO_TUNNEL_UP] = "up",
 	[VCOYO_TUNNEL_FAILED] = "failed",
 	[VCOYO_TUNNEL_DOWN] = "down",
+	[VCOYO_TUNNEL_RESOLVING] = "resolving",
 };
 
 /* As on the wire and in teardowns: what the kernel says of a failure. */
@@ -1477,6 +1595,10 @@ static const char *const reason_names[] = {
 	[VCOYO_REASON_REPLACED] = "replaced",
 	[VCOYO_REASON_INVALID] = "invalid",
 	[VCOYO_REASON_NO_LABEL] = "no-label",
+	[VCOYO_REASON_UNREACHABLE] = "unreachable",
+	[VCOYO_REASON_NO_HELPER] = "no-helper",
+	[VCOYO_REASON_MISS_TIMEOUT] = "miss-timeout",
+	[VCOYO_REASON_NO_NEIGHBOUR] = "no-neighbour",
 };
 
 /* One tunnel of the dump, or of a tunnel event. */
@@ -1825,6 +1947,7 @@ static const struct event_kind {
 	{ VCOYO_CMD_ID_GET, "identity", &identity_kind, identity_event_text },
 	{ VCOYO_CMD_LINK_GET, "link", &link_kind, link_event_text },
 	{ VCOYO_CMD_TUNNEL_GET, "tunnel", &tunnel_kind, tunnel_event_text },
+	{ VCOYO_CMD_ROUTE_MISS, "route-miss", &miss_kind, miss_event_text },
 };
 
 struct monitor {
@@ -1981,9 +2104,9 @@ static const struct verb id_verbs[] = {
 };
 
 static const struct verb node_verbs[] = {
-	{ "show", cmd_node_show, NULL, "", "listen port, link and tunnel timers" },
+	{ "show", cmd_node_show, NULL, "", "listen port, link and tunnel timers, miss timeout, helper" },
 	{ "set", cmd_node_set, NULL, "[listen-port PORT] [hello-interval MS] [link-timeout MS] "
-	  "[setup-timeout MS] [tunnel-idle MS]", "change them (at least one)" },
+	  "[setup-timeout MS] [tunnel-idle MS] [miss-timeout MS]", "change them (at least one)" },
 	{ NULL }
 };
 
@@ -1996,9 +2119,12 @@ static const struct verb link_verbs[] = {
 };
 
 static const struct verb route_verbs[] = {
-	{ "show", cmd_route_show, NULL, "", "every route: destination, link, origin" },
-	{ "add", cmd_route_add, NULL, "ADDRESS via LINK-ID", "route ADDRESS through a link" },
+	{ "show", cmd_route_show, NULL, "", "every route: destination, link or path, origin" },
+	{ "add", cmd_route_add, NULL, "ADDRESS {via LINK-ID | path TAG[,TAG...]} [helper]",
+	  "route ADDRESS through a link, or along a path of hop tags" },
 	{ "del", cmd_route_del, NULL, "ADDRESS", "delete the route to ADDRESS" },
+	{ "unreachable", cmd_route_unreachable, NULL, "ADDRESS",
+	  "fail the route miss waiting for ADDRESS" },
 	{ NULL },
 };
 

@@ -41,7 +41,7 @@ for b in /usr/bin/ip /usr/bin/socat /usr/bin/iperf3; do
 	copy_binary "$b"
 done
 # The tests' own binaries and the tools.
-for b in "$top"/tools/vcoyo-nl "$top"/tools/vcoyo-cat "$top"/selftests/bin/*; do
+for b in "$top"/tools/vcoyo-nl "$top"/tools/vcoyo-cat "$top"/tools/vcoyod/vcoyod "$top"/selftests/bin/*; do
 	[ -x "$b" ] || continue
 	copy_binary "$b"
 	cp "$b" "$root"/vcoyo/bin/

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The generic netlink client of vcoyo's family, on libmnl; see nl.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include "addr.h"
 #include "nl.h"
 
 /* Large enough for any message the family sends, and for a dump's batch. */
@@ -52,6 +54,8 @@ static const struct nl_policy vcoyo_policy[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_TUNNEL_IDLE] = { MNL_TYPE_U32 },
 	[VCOYO_A_TUNNEL] = { MNL_TYPE_NESTED },
 	[VCOYO_A_LABEL] = { MNL_TYPE_NESTED },
+	[VCOYO_A_MISS_TIMEOUT] = { MNL_TYPE_U32 },
+	[VCOYO_A_HELPER] = { MNL_TYPE_U8 },
 };
 
 /* The same inside VCOYO_A_ROUTE. */
@@ -59,6 +63,7 @@ static const struct nl_policy vcoyo_route_policy[VCOYO_ROUTE_A_MAX + 1] = {
 	[VCOYO_ROUTE_A_DEST] = { MNL_TYPE_BINARY, VCOYO_ADDR_LEN },
 	[VCOYO_ROUTE_A_LINK] = { MNL_TYPE_U32 },
 	[VCOYO_ROUTE_A_ORIGIN] = { MNL_TYPE_U8 },
+	[VCOYO_ROUTE_A_PATH] = { MNL_TYPE_BINARY },	/* whole tags: checked by the reader */
 };
 
 /* The same inside VCOYO_A_LINK.  The endpoint's length depends on its family. */
@@ -123,6 +128,8 @@ static const char *const vcoyo_attr_names[VCOYO_A_MAX + 1] = {
 	[VCOYO_A_TUNNEL_IDLE] = "tunnel idle",
 	[VCOYO_A_TUNNEL] = "tunnel",
 	[VCOYO_A_LABEL] = "label",
+	[VCOYO_A_MISS_TIMEOUT] = "miss timeout",
+	[VCOYO_A_HELPER] = "helper",
 };
 
 /* The same inside VCOYO_A_LINK, the one nest requests carry. */
@@ -633,4 +640,87 @@ int vcoyo_nl_recv(struct vcoyo_nl *nl, vcoyo_nl_msg_t cb, void *cb_arg)
 	struct nl_call call = { .nl = nl, .parse = vcoyo_parse, .cb = cb, .arg = cb_arg };
 
 	return nl_run(nl, &call, 0);
+}
+
+/* One tag: 16 hexadecimal digits, or the start of an address with colons. */
+static int path_tag_parse(const char *text, size_t len, uint8_t tag[VCOYO_TAG_LEN],
+			  const char **err)
+{
+	char word[VCOYO_ADDR_STRLEN];
+	struct vcoyo_addr addr;
+	size_t i;
+
+	if (!len) {
+		*err = "empty hop tag";
+		return -1;
+	}
+	if (memchr(text, ':', len)) {
+		if (len >= sizeof(word)) {
+			*err = "hop address too long";
+			return -1;
+		}
+		memcpy(word, text, len);
+		word[len] = '\0';
+		if (vcoyo_addr_parse(word, &addr, err))
+			return -1;
+		memcpy(tag, addr.bytes, VCOYO_TAG_LEN);
+		return 0;
+	}
+	if (len != 2 * VCOYO_TAG_LEN) {
+		*err = "a hop tag is 16 hexadecimal digits";
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)text[i])) {
+			*err = "a hop tag is 16 hexadecimal digits";
+			return -1;
+		}
+	}
+	for (i = 0; i < VCOYO_TAG_LEN; i++) {
+		char byte[3] = { text[2 * i], text[2 * i + 1], '\0' };
+
+		tag[i] = strtoul(byte, NULL, 16);
+	}
+	return 0;
+}
+
+int vcoyo_path_parse(const char *text, uint8_t path[][VCOYO_TAG_LEN], size_t *n_tags,
+		     const char **err)
+{
+	const char *end;
+	size_t n = 0;
+
+	for (;;) {
+		end = strchr(text, ',');
+		if (!end)
+			end = text + strlen(text);
+		if (n == VCOYO_PATH_MAX) {
+			*err = "more than 63 hop tags";
+			return -1;
+		}
+		if (path_tag_parse(text, end - text, path[n], err))
+			return -1;
+		n++;
+		if (!*end)
+			break;
+		text = end + 1;
+	}
+	*n_tags = n;
+	return 0;
+}
+
+void vcoyo_path_format(const uint8_t *path, size_t n_tags, char *buf)
+{
+	size_t i, j;
+	char *p = buf;
+
+	if (n_tags > VCOYO_PATH_MAX)
+		n_tags = VCOYO_PATH_MAX;
+	*p = '\0';
+	for (i = 0; i < n_tags; i++) {
+		if (i)
+			*p++ = ',';
+		for (j = 0; j < VCOYO_TAG_LEN; j++)
+			p += sprintf(p, "%02x", path[i * VCOYO_TAG_LEN + j]);
+	}
 }

@@ -98,4 +98,20 @@ int vcoyo_nl_fd(const struct vcoyo_nl *nl);
 /* Waits for one batch of events and passes each to cb.  0, or -1 with errno. */
 int vcoyo_nl_recv(struct vcoyo_nl *nl, vcoyo_nl_msg_t cb, void *cb_arg);
 
+/*
+ * The text form of a path (VCOYO_ROUTE_A_PATH): hop tags separated by
+ * commas, each 16 hexadecimal digits, or a whole address (with colons) of
+ * which the tag is the first VCOYO_TAG_LEN bytes.
+ */
+#define VCOYO_PATH_STRLEN	(VCOYO_PATH_MAX * (2 * VCOYO_TAG_LEN + 1))
+
+/*
+ * Parses text into path, room for VCOYO_PATH_MAX tags; *n_tags says how
+ * many.  0, or -1 with *err saying what is wrong.
+ */
+int vcoyo_path_parse(const char *text, uint8_t path[][VCOYO_TAG_LEN], size_t *n_tags,
+		     const char **err);
+/* Writes n_tags tags (at most VCOYO_PATH_MAX) into buf, VCOYO_PATH_STRLEN bytes. */
+void vcoyo_path_format(const uint8_t *path, size_t n_tags, char *buf);
+
 #endif /* VCOYO_NL_H */

@@ -83,8 +83,13 @@ struct sockaddr_vcoyo {
  * @VCOYO_CMD_LINK_DEL: delete the link VCOYO_LINK_A_ID inside VCOYO_A_LINK.
  *	Needs CAP_NET_ADMIN.
  * @VCOYO_CMD_LINK_GET: dump the links, one message each (VCOYO_A_LINK).
- * @VCOYO_CMD_ROUTE_ADD: add a static route: VCOYO_A_ROUTE holding
- *	VCOYO_ROUTE_A_DEST and VCOYO_ROUTE_A_LINK.  Needs CAP_NET_ADMIN.
+ * @VCOYO_CMD_ROUTE_ADD: add a route: VCOYO_A_ROUTE holding
+ *	VCOYO_ROUTE_A_DEST and either VCOYO_ROUTE_A_LINK (the next hop is the
+ *	neighbour on that link) or VCOYO_ROUTE_A_PATH (the nodes to go through,
+ *	the first a neighbour), and optionally VCOYO_ROUTE_A_ORIGIN.  Any new
+ *	route replaces a helper route to the same destination; a helper route
+ *	never replaces a static one, and a static route stays until deleted
+ *	(EEXIST).  Needs CAP_NET_ADMIN.
  * @VCOYO_CMD_ROUTE_DEL: delete the route to VCOYO_ROUTE_A_DEST.  Needs
  *	CAP_NET_ADMIN.
  * @VCOYO_CMD_ROUTE_GET: dump the routes, one message each (VCOYO_A_ROUTE).
@@ -93,6 +98,17 @@ struct sockaddr_vcoyo {
  *	comes up, fails or goes away (VCOYO_TUNNEL_A_STATE says which).
  * @VCOYO_CMD_LABEL_GET: dump the node's labels, one message each
  *	(VCOYO_A_LABEL): those of its own tunnels and those it switches.
+ * @VCOYO_CMD_HELPER_SET: make the sending netlink socket the node's routing
+ *	helper, until it closes.  EBUSY if another socket is the helper.
+ *	Needs CAP_NET_ADMIN.
+ * @VCOYO_CMD_ROUTE_MISS: sent to the events group when the node has no
+ *	route to a destination it must reach and a helper is registered:
+ *	VCOYO_A_ROUTE holding VCOYO_ROUTE_A_DEST.  The helper answers with
+ *	VCOYO_CMD_ROUTE_ADD or VCOYO_CMD_ROUTE_UNREACHABLE within the miss
+ *	timeout (VCOYO_A_MISS_TIMEOUT).
+ * @VCOYO_CMD_ROUTE_UNREACHABLE: the helper's answer that the destination
+ *	VCOYO_ROUTE_A_DEST (inside VCOYO_A_ROUTE) cannot be reached: datagrams
+ *	waiting for it fail with EHOSTUNREACH.  Needs CAP_NET_ADMIN.
  *
  * Link state changes are sent to the events group as VCOYO_CMD_LINK_GET
  * messages, in the format of the dump.
@@ -112,6 +128,9 @@ enum vcoyo_cmd {
 	VCOYO_CMD_ROUTE_GET,
 	VCOYO_CMD_TUNNEL_GET,
 	VCOYO_CMD_LABEL_GET,
+	VCOYO_CMD_HELPER_SET,
+	VCOYO_CMD_ROUTE_MISS,
+	VCOYO_CMD_ROUTE_UNREACHABLE,
 
 	__VCOYO_CMD_MAX,
 };
@@ -137,6 +156,9 @@ enum vcoyo_cmd {
  *	tunnel expires
  * @VCOYO_A_TUNNEL: nested, enum vcoyo_tunnel_attr
  * @VCOYO_A_LABEL: nested, enum vcoyo_label_attr
+ * @VCOYO_A_MISS_TIMEOUT: u32, milliseconds the helper has to answer a
+ *	route miss before the datagrams waiting for it fail
+ * @VCOYO_A_HELPER: u8, in VCOYO_CMD_NODE_GET: 1 if a helper is registered
  */
 enum vcoyo_attr {
 	VCOYO_A_UNSPEC,
@@ -154,6 +176,8 @@ enum vcoyo_attr {
 	VCOYO_A_TUNNEL_IDLE,
 	VCOYO_A_TUNNEL,
 	VCOYO_A_LABEL,
+	VCOYO_A_MISS_TIMEOUT,
+	VCOYO_A_HELPER,
 
 	__VCOYO_A_MAX,
 };
@@ -201,6 +225,12 @@ enum vcoyo_attr {
  * @VCOYO_STAT_RX_LABEL_PENDING: data packet for a tunnel whose setup has not
  *	yet reached the side it must go to
  * @VCOYO_STAT_TX_ERROR: packets the underlay could not send
+ * @VCOYO_STAT_ROUTE_MISS: route misses sent to the helper
+ * @VCOYO_STAT_MISS_RESOLVED: misses the helper answered with a route
+ * @VCOYO_STAT_MISS_UNREACHABLE: misses the helper answered "unreachable"
+ * @VCOYO_STAT_MISS_TIMEOUT: misses the helper did not answer in time
+ * @VCOYO_STAT_MISS_NO_HELPER: misses that failed at once, or when the
+ *	helper went away, because no helper was registered
  */
 enum vcoyo_stat {
 	VCOYO_STAT_UNSPEC,
@@ -231,6 +261,11 @@ enum vcoyo_stat {
 	VCOYO_STAT_RX_WRONG_LINK,
 	VCOYO_STAT_RX_LABEL_PENDING,
 	VCOYO_STAT_TX_ERROR,
+	VCOYO_STAT_ROUTE_MISS,
+	VCOYO_STAT_MISS_RESOLVED,
+	VCOYO_STAT_MISS_UNREACHABLE,
+	VCOYO_STAT_MISS_TIMEOUT,
+	VCOYO_STAT_MISS_NO_HELPER,
 
 	__VCOYO_STAT_MAX,
 };
@@ -294,13 +329,20 @@ enum vcoyo_link_attr {
  * enum vcoyo_route_attr - attributes of a route, nested in VCOYO_A_ROUTE
  * @VCOYO_ROUTE_A_DEST: binary, VCOYO_ADDR_LEN: the destination node
  * @VCOYO_ROUTE_A_LINK: u32, the link (VCOYO_LINK_A_ID) to the next hop
- * @VCOYO_ROUTE_A_ORIGIN: u8, enum vcoyo_route_origin (sent by the kernel)
+ * @VCOYO_ROUTE_A_ORIGIN: u8, enum vcoyo_route_origin; VCOYO_ROUTE_STATIC
+ *	if absent in VCOYO_CMD_ROUTE_ADD
+ * @VCOYO_ROUTE_A_PATH: binary, 1 to VCOYO_PATH_MAX hop tags of
+ *	VCOYO_TAG_LEN bytes: the nodes a tunnel to the destination goes
+ *	through, nearest first; the first is a neighbour of this node and the
+ *	last a neighbour of the destination.  A tunnel set up along such a
+ *	route carries the path in its setup (struct vcoyo_setup).
  */
 enum vcoyo_route_attr {
 	VCOYO_ROUTE_A_UNSPEC,
 	VCOYO_ROUTE_A_DEST,
 	VCOYO_ROUTE_A_LINK,
 	VCOYO_ROUTE_A_ORIGIN,
+	VCOYO_ROUTE_A_PATH,
 
 	__VCOYO_ROUTE_A_MAX,
 };
@@ -310,7 +352,9 @@ enum vcoyo_route_attr {
 /**
  * enum vcoyo_route_origin - who put a route in the table
  * @VCOYO_ROUTE_STATIC: the administrator; takes precedence
- * @VCOYO_ROUTE_HELPER: the routing helper (vcoyod), from a route miss
+ * @VCOYO_ROUTE_HELPER: the routing helper (vcoyod); removed when a tunnel
+ *	set up along it fails or is torn down by a fault, so that the next
+ *	datagram asks the helper again
  */
 enum vcoyo_route_origin {
 	VCOYO_ROUTE_STATIC,
@@ -325,12 +369,15 @@ enum vcoyo_route_origin {
  * @VCOYO_TUNNEL_FAILED: the setup failed; datagrams to the destination fail
  *	with EHOSTUNREACH until the setup timeout has passed again
  * @VCOYO_TUNNEL_DOWN: in events only: the tunnel is gone (torn down or idle)
+ * @VCOYO_TUNNEL_RESOLVING: no route: the helper was asked (a route miss)
+ *	and datagrams to the destination are queued until it answers
  */
 enum vcoyo_tunnel_state {
 	VCOYO_TUNNEL_PENDING,
 	VCOYO_TUNNEL_UP,
 	VCOYO_TUNNEL_FAILED,
 	VCOYO_TUNNEL_DOWN,
+	VCOYO_TUNNEL_RESOLVING,
 };
 
 /**
@@ -346,6 +393,13 @@ enum vcoyo_tunnel_state {
  *	replaced this one
  * @VCOYO_REASON_INVALID: the setup named impossible endpoints
  * @VCOYO_REASON_NO_LABEL: a node on the way no longer knew the tunnel
+ * @VCOYO_REASON_UNREACHABLE: the routing helper found no way there
+ * @VCOYO_REASON_NO_HELPER: no route, and no routing helper to ask (or it
+ *	went away before it answered)
+ * @VCOYO_REASON_MISS_TIMEOUT: the helper did not answer within the miss
+ *	timeout
+ * @VCOYO_REASON_NO_NEIGHBOUR: a setup's path named a node that is not a
+ *	neighbour of the node it reached (or whose link is down)
  */
 enum vcoyo_reason {
 	VCOYO_REASON_NONE,
@@ -358,6 +412,10 @@ enum vcoyo_reason {
 	VCOYO_REASON_REPLACED,
 	VCOYO_REASON_INVALID,
 	VCOYO_REASON_NO_LABEL,
+	VCOYO_REASON_UNREACHABLE,
+	VCOYO_REASON_NO_HELPER,
+	VCOYO_REASON_MISS_TIMEOUT,
+	VCOYO_REASON_NO_NEIGHBOUR,
 };
 
 /**
@@ -453,6 +511,7 @@ enum vcoyo_label_attr {
 #define VCOYO_DEFAULT_LINK_TIMEOUT_MS	3500
 #define VCOYO_DEFAULT_SETUP_TIMEOUT_MS	2000
 #define VCOYO_DEFAULT_TUNNEL_IDLE_MS	60000
+#define VCOYO_DEFAULT_MISS_TIMEOUT_MS	5000
 
 /* Ranges of the node settings, in milliseconds. */
 #define VCOYO_HELLO_MS_MIN		10
@@ -463,6 +522,8 @@ enum vcoyo_label_attr {
 #define VCOYO_SETUP_TIMEOUT_MS_MAX	60000
 #define VCOYO_TUNNEL_IDLE_MS_MIN	100
 #define VCOYO_TUNNEL_IDLE_MS_MAX	86400000
+#define VCOYO_MISS_TIMEOUT_MS_MIN	50
+#define VCOYO_MISS_TIMEOUT_MS_MAX	60000
 
 /* Datagrams a tunnel being set up holds; more are dropped and counted. */
 #define VCOYO_TUNNEL_QUEUE_MAX		64
@@ -470,6 +531,15 @@ enum vcoyo_label_attr {
 #define VCOYO_LABEL_MAX			((1U << 20) - 1)
 /* Nodes a setup may cross: the end of routing loops. */
 #define VCOYO_SETUP_HOPS		64
+
+/*
+ * A node on a path is named by a hop tag: the first VCOYO_TAG_LEN bytes of
+ * its address.  It only has to tell apart the neighbours of the node before
+ * it; the destination itself is always named in full.
+ */
+#define VCOYO_TAG_LEN			8
+/* Hop tags a route or a setup may carry: the nodes between the two ends. */
+#define VCOYO_PATH_MAX			(VCOYO_SETUP_HOPS - 1)
 
 /*
  * Wire format between neighbours (Documentation/wire.rst): the payload of a
@@ -530,19 +600,26 @@ struct vcoyo_hello {
  *	it sends back this way
  * @hops_left: nodes the setup may still cross; a node that receives it at 0
  *	refuses it (VCOYO_REASON_HOP_LIMIT)
+ * @path_len: hop tags that follow (0 to VCOYO_PATH_MAX)
  * @reserved: zero when sent, ignored when received
  * @src: the initiator's address
  * @dst: the address of the node at the other end
+ * @path: the nodes the setup must still go through, next first, each a
+ *	VCOYO_TAG_LEN-byte hop tag.  A node takes the first tag off and passes
+ *	the setup to the neighbour it names.  With no tags left, it follows
+ *	its own route to @dst.
  *
- * 140 bytes.
+ * 140 bytes, then path_len * VCOYO_TAG_LEN bytes of path.
  */
 struct vcoyo_setup {
 	struct vcoyo_hdr	hdr;
 	__be32			label;
 	__u8			hops_left;
-	__u8			reserved[3];
+	__u8			path_len;
+	__u8			reserved[2];
 	struct vcoyo_addr	src;
 	struct vcoyo_addr	dst;
+	__u8			path[][VCOYO_TAG_LEN];
 };
 
 /**
