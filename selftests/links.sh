@@ -204,15 +204,17 @@ check "node show: the defaults: port 4477, hello 1000 ms, timeout 3500 ms" same 
 hello interval: 1000 ms
 link timeout: 3500 ms
 setup timeout: 2000 ms
-tunnel idle: 60000 ms"
+tunnel idle: 60000 ms
+miss timeout: 5000 ms
+helper: no"
 check "node show -j: the defaults" same json "$(on a vcoyo-nl -j node show)" \
-	'{"listen_port": 4477, "hello_interval_ms": 1000, "link_timeout_ms": 3500, "setup_timeout_ms": 2000, "tunnel_idle_ms": 60000}'
+	'{"listen_port": 4477, "hello_interval_ms": 1000, "link_timeout_ms": 3500, "setup_timeout_ms": 2000, "tunnel_idle_ms": 60000, "miss_timeout_ms": 5000, "helper": false}'
 check "node: without a sub-command is node show" \
 	same node "$(on a vcoyo-nl node)" "$(on a vcoyo-nl node show)"
 check "node set hello-interval $HELLO_MS link-timeout $TIMEOUT_MS" \
 	on a vcoyo-nl node set hello-interval $HELLO_MS link-timeout $TIMEOUT_MS
 check "node show: the new settings" same json "$(on a vcoyo-nl -j node show)" \
-	"{\"listen_port\": 4477, \"hello_interval_ms\": $HELLO_MS, \"link_timeout_ms\": $TIMEOUT_MS, \"setup_timeout_ms\": 2000, \"tunnel_idle_ms\": 60000}"
+	"{\"listen_port\": 4477, \"hello_interval_ms\": $HELLO_MS, \"link_timeout_ms\": $TIMEOUT_MS, \"setup_timeout_ms\": 2000, \"tunnel_idle_ms\": 60000, \"miss_timeout_ms\": 5000, \"helper\": false}"
 check "node show: b kept its defaults" same hello "$(nfield b 'hello interval')" "1000 ms"
 check "node set in b too" on b vcoyo-nl node set link-timeout $TIMEOUT_MS hello-interval $HELLO_MS
 check "node show: b's new settings" same settings \
@@ -235,7 +237,7 @@ check_fails "node set: a hello interval not below the link timeout: EINVAL, with
 	"^vcoyo-nl: node set: Invalid argument: .*timeout" \
 	on a vcoyo-nl node set hello-interval $TIMEOUT_MS
 check "refused node sets changed nothing" same json "$(on a vcoyo-nl -j node show)" \
-	"{\"listen_port\": 4477, \"hello_interval_ms\": $HELLO_MS, \"link_timeout_ms\": $TIMEOUT_MS, \"setup_timeout_ms\": 2000, \"tunnel_idle_ms\": 60000}"
+	"{\"listen_port\": 4477, \"hello_interval_ms\": $HELLO_MS, \"link_timeout_ms\": $TIMEOUT_MS, \"setup_timeout_ms\": 2000, \"tunnel_idle_ms\": 60000, \"miss_timeout_ms\": 5000, \"helper\": false}"
 check "link show: no links yet" same links "$(on a vcoyo-nl link show)" ""
 check "link show -j: no links yet: []" same links "$(on a vcoyo-nl -j link show)" "[]"
 
