@@ -264,9 +264,9 @@ static void measure(struct run *run, struct sim_result *res)
 }
 
 /*
- * Samples lookups every sample_ms for churn_ms after a churn event: @fresh
- * nodes (from @first on) are the newcomers, one end of each pair; with
- * none, both ends are any alive nodes.
+ * Samples lookups every sample_ms for churn_ms after a churn event.  The
+ * nodes from index @first on are newcomers, and one end of each pair; with
+ * @first past the last node, both ends are any alive nodes.
  */
 static void sample_churn(struct run *run, uint32_t first, struct churn_result *cr)
 {
