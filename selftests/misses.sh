@@ -60,9 +60,11 @@ links_up()
 # flow FROM TO COUNT: COUNT datagrams from FROM to TO, all arriving.
 flow()
 {
-	on "$2" vflow recv -n "$3" -t 5000 $PORT >"$dir/recv" &
+	rm -f "$dir/ready"
+	on "$2" vflow recv -n "$3" -t 5000 -r "$dir/ready" $PORT >"$dir/recv" &
 	f_pid=$!
-	sleep 0.3
+	# Bound before the first datagram leaves, however loaded the guest.
+	wait_for 10 test -e "$dir/ready" >/dev/null
 	on "$1" vflow send -n "$3" "$(addr "$2")" $PORT >"$dir/send"
 	wait $f_pid
 	f_rc=$?

@@ -129,9 +129,11 @@ line()
 flow()
 {
 	f_size=${4:-64}
-	on "$2" vflow recv -n "$3" -t 5000 $PORT >"$dir/recv" &
+	rm -f "$dir/ready"
+	on "$2" vflow recv -n "$3" -t 5000 -r "$dir/ready" $PORT >"$dir/recv" &
 	f_pid=$!
-	sleep 0.3
+	# Bound before the first datagram leaves, however loaded the guest.
+	wait_for 10 test -e "$dir/ready" >/dev/null
 	# Big ones paced, so as not to fill the receiver's buffer.
 	f_gap=0
 	[ "$f_size" -gt 1500 ] && f_gap=50

@@ -10,11 +10,12 @@
  *	one line per datagram: its number and "ok" or the errno name, e.g.
  *	"7 EHOSTUNREACH".  A connected socket also reports a pending error
  *	(SO_ERROR) as "N so_error NAME".
- *   vflow recv [-n COUNT] [-t MS] PORT
+ *   vflow recv [-n COUNT] [-t MS] [-r FILE] PORT
  *	receive until COUNT datagrams came (default: no limit) or none came for
  *	MS milliseconds (default 3000), then print "received N bad B bytes T"
  *	and the sender of the last one, "from ADDRESS:PORT".  Exits 1 if a
- *	datagram was damaged or COUNT was not reached.
+ *	datagram was damaged or COUNT was not reached.  -r creates FILE once
+ *	the port is bound: a test waits for it before it sends.
  *   vflow echo [-t MS] PORT
  *	send every datagram back to its sender, until none came for MS.
  */
@@ -38,7 +39,7 @@ static int family;
 static void usage(void)
 {
 	fprintf(stderr, "usage: vflow send [-n COUNT] [-i MS] [-s SIZE] [-c] ADDRESS PORT\n"
-			"       vflow recv [-n COUNT] [-t MS] PORT\n"
+			"       vflow recv [-n COUNT] [-t MS] [-r FILE] PORT\n"
 			"       vflow echo [-t MS] PORT\n");
 	exit(2);
 }
@@ -200,19 +201,23 @@ static int do_recv(int argc, char **argv, bool echo)
 {
 	static uint8_t buf[VCOYO_DGRAM_MAX + 1];
 	long count = 0, idle = 3000, got = 0, bad = 0, bytes = 0;
+	const char *ready = NULL;
 	char text[VCOYO_ADDR_STRLEN];
 	struct sockaddr_vcoyo from;
 	socklen_t len;
 	ssize_t n;
 	int fd, opt;
 
-	while ((opt = getopt(argc, argv, "n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:r:")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = number(optarg, 1, 10000000);
 			break;
 		case 't':
 			idle = number(optarg, 1, 600000);
+			break;
+		case 'r':
+			ready = optarg;
 			break;
 		default:
 			usage();
@@ -222,6 +227,14 @@ static int do_recv(int argc, char **argv, bool echo)
 		usage();
 	fd = open_socket();
 	bind_port(fd, number(argv[optind], 1, 65535));
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (!f || fclose(f)) {
+			perror("vflow: ready file");
+			return 1;
+		}
+	}
 	memset(&from, 0, sizeof(from));
 	while ((!count || got < count) && readable(fd, idle)) {
 		len = sizeof(from);
