@@ -1583,24 +1583,6 @@ static const char *const tunnel_state_names[] = {
 	[VCOYO_TUNNEL_RESOLVING] = "resolving",
 };
 
-/* As on the wire and in teardowns: what the kernel says of a failure. */
-static const char *const reason_names[] = {
-	[VCOYO_REASON_NONE] = "none",
-	[VCOYO_REASON_NO_ROUTE] = "no-route",
-	[VCOYO_REASON_LINK_DOWN] = "link-down",
-	[VCOYO_REASON_HOP_LIMIT] = "hop-limit",
-	[VCOYO_REASON_NO_LABELS] = "no-labels",
-	[VCOYO_REASON_IDLE] = "idle",
-	[VCOYO_REASON_TIMEOUT] = "timeout",
-	[VCOYO_REASON_REPLACED] = "replaced",
-	[VCOYO_REASON_INVALID] = "invalid",
-	[VCOYO_REASON_NO_LABEL] = "no-label",
-	[VCOYO_REASON_UNREACHABLE] = "unreachable",
-	[VCOYO_REASON_NO_HELPER] = "no-helper",
-	[VCOYO_REASON_MISS_TIMEOUT] = "miss-timeout",
-	[VCOYO_REASON_NO_NEIGHBOUR] = "no-neighbour",
-};
-
 /* One tunnel of the dump, or of a tunnel event. */
 struct tunnel {
 	uint32_t has;
@@ -1651,7 +1633,10 @@ static const char *tunnel_reason(const struct tunnel *t, char buf[ENUM_STRLEN])
 {
 	if (!HAS(t, VCOYO_TUNNEL_A_REASON))
 		return NULL;
-	return enum_name(reason_names, ARRAY_SIZE(reason_names), t->reason, "reason", buf);
+	if (vcoyo_reason_name(t->reason))
+		return vcoyo_reason_name(t->reason);
+	snprintf(buf, ENUM_STRLEN, "reason_%u", t->reason);
+	return buf;
 }
 
 /*

@@ -14,14 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "table.h"
+#include "wire.h"
 
 kad_tag kad_tag_of(const struct kad_id *id)
 {
-	kad_tag t = 0;
-
-	for (int i = 0; i < 8; i++)
-		t = t << 8 | id->b[i];
-	return t;
+	return kad_wire_tag(id->b);
 }
 
 unsigned int kad_common_prefix(const struct kad_id *a, const struct kad_id *b)

@@ -537,6 +537,31 @@ int vcoyo_nl_request(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void 
 	return nl_request(nl, cmd, 0, put, put_arg, cb, cb_arg);
 }
 
+/* As on the wire and in teardowns: what the kernel says of a failure. */
+static const char *const reason_names[] = {
+	[VCOYO_REASON_NONE] = "none",
+	[VCOYO_REASON_NO_ROUTE] = "no-route",
+	[VCOYO_REASON_LINK_DOWN] = "link-down",
+	[VCOYO_REASON_HOP_LIMIT] = "hop-limit",
+	[VCOYO_REASON_NO_LABELS] = "no-labels",
+	[VCOYO_REASON_IDLE] = "idle",
+	[VCOYO_REASON_TIMEOUT] = "timeout",
+	[VCOYO_REASON_REPLACED] = "replaced",
+	[VCOYO_REASON_INVALID] = "invalid",
+	[VCOYO_REASON_NO_LABEL] = "no-label",
+	[VCOYO_REASON_UNREACHABLE] = "unreachable",
+	[VCOYO_REASON_NO_HELPER] = "no-helper",
+	[VCOYO_REASON_MISS_TIMEOUT] = "miss-timeout",
+	[VCOYO_REASON_NO_NEIGHBOUR] = "no-neighbour",
+};
+
+const char *vcoyo_reason_name(unsigned int reason)
+{
+	if (reason < sizeof(reason_names) / sizeof(reason_names[0]))
+		return reason_names[reason];
+	return NULL;
+}
+
 int vcoyo_nl_dump(struct vcoyo_nl *nl, uint8_t cmd, vcoyo_nl_put_t put, void *put_arg,
 		  vcoyo_nl_msg_t cb, void *cb_arg)
 {

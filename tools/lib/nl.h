@@ -114,4 +114,7 @@ int vcoyo_path_parse(const char *text, uint8_t path[][VCOYO_TAG_LEN], size_t *n_
 /* Writes n_tags tags (at most VCOYO_PATH_MAX) into buf, VCOYO_PATH_STRLEN bytes. */
 void vcoyo_path_format(const uint8_t *path, size_t n_tags, char *buf);
 
+/* The name of an enum vcoyo_reason ("link-down"...); NULL if unknown. */
+const char *vcoyo_reason_name(unsigned int reason);
+
 #endif /* VCOYO_NL_H */

@@ -14,30 +14,14 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include "af.h"
+#include "nl.h"
 #include "vcoyod.h"
-
-static const char *const reason_names[] = {
-	[VCOYO_REASON_NONE] = "none",
-	[VCOYO_REASON_NO_ROUTE] = "no-route",
-	[VCOYO_REASON_LINK_DOWN] = "link-down",
-	[VCOYO_REASON_HOP_LIMIT] = "hop-limit",
-	[VCOYO_REASON_NO_LABELS] = "no-labels",
-	[VCOYO_REASON_IDLE] = "idle",
-	[VCOYO_REASON_TIMEOUT] = "timeout",
-	[VCOYO_REASON_REPLACED] = "replaced",
-	[VCOYO_REASON_INVALID] = "invalid",
-	[VCOYO_REASON_NO_LABEL] = "no-label",
-	[VCOYO_REASON_UNREACHABLE] = "unreachable",
-	[VCOYO_REASON_NO_HELPER] = "no-helper",
-	[VCOYO_REASON_MISS_TIMEOUT] = "miss-timeout",
-	[VCOYO_REASON_NO_NEIGHBOUR] = "no-neighbour",
-};
 
 static const char *reason_name(uint8_t reason)
 {
-	if (reason < sizeof(reason_names) / sizeof(reason_names[0]) && reason_names[reason])
-		return reason_names[reason];
-	return "unknown";
+	const char *name = vcoyo_reason_name(reason);
+
+	return name ? name : "unknown";
 }
 
 /* ---- Carrying out kad's outputs. ---- */
