@@ -194,14 +194,17 @@ static void vcoyo_signal_accept(struct vcoyo_net *vn, struct vcoyo_link *link,
 	/*
 	 * One tunnel per pair: of two setups, the one from the lower address
 	 * wins.  When this node is the lower and holds a tunnel of its own,
-	 * the other end set one up either at the same time (ours, still
-	 * pending, is on its way to it: it will take ours), or because it lost
-	 * ours: then ours is stale, and a new one replaces it.
+	 * the other end set one up at the same time, or because it lost ours.
+	 * At the same time: ours, still pending, is on its way to it, or, up
+	 * already, was taken there after the other end had sent its setup,
+	 * which may come up to a setup timeout later along a slower path.  Our
+	 * tunnel stays.  Later than that, the other end lost ours: ours is
+	 * stale, and a new one replaces it.
 	 */
 	if (old && old->initiator && old->label &&
 	    memcmp(&msg->dst, &msg->src, sizeof(msg->src)) < 0) {
 		vcoyo_signal_refuse(vn, link, up_label, VCOYO_REASON_REPLACED);
-		if (old->state == VCOYO_TUNNEL_UP)
+		if (old->state == VCOYO_TUNNEL_UP && time_after_eq(jiffies, old->deadline))
 			vcoyo_tunnel_renew(vn, old);
 		return;
 	}

@@ -191,14 +191,18 @@ static struct vcoyo_tunnel *vcoyo_tunnel_start(struct vcoyo_net *vn,
 	if (vcoyo_addr_is_any(&local))
 		return ERR_PTR(-EHOSTUNREACH);
 	err = vcoyo_route_resolve(vn, dst, NULL, &hop);
+	if (err && hop.route_id) {
+		/*
+		 * A helper route that leads nowhere now (its first hop's link
+		 * went down): the helper knows better, so ask it again.
+		 */
+		vcoyo_route_forget(vn, dst, hop.route_id);
+		err = -ENOENT;
+	}
 	if (err == -ENOENT)
 		return vcoyo_tunnel_miss(vn, dst);
-	if (err) {
-		/* A helper route that leads nowhere: ask again next time. */
-		if (hop.route_id)
-			vcoyo_route_forget(vn, dst, hop.route_id);
+	if (err)
 		return ERR_PTR(-EHOSTUNREACH);
-	}
 	t = vcoyo_tunnel_alloc(dst, VCOYO_TUNNEL_PENDING, true);
 	if (!t)
 		return ERR_PTR(-ENOBUFS);
@@ -318,6 +322,8 @@ void vcoyo_tunnel_up(struct vcoyo_net *vn, struct vcoyo_tunnel *t)
 {
 	struct sk_buff *skb;
 
+	/* A setup from the other end may have crossed ours: see signal.c. */
+	t->deadline = jiffies + msecs_to_jiffies(vn->setup_timeout_ms);
 	/* Senders wait on conf_lock meanwhile: nothing overtakes the queue. */
 	rcu_read_lock();
 	while ((skb = __skb_dequeue(&t->queue)))

@@ -107,7 +107,12 @@ struct vcoyo_tunnel {
 	u8 reason;			/* enum vcoyo_reason, once FAILED */
 	bool initiator;
 	struct vcoyo_label *label;	/* NULL when FAILED or RESOLVING */
-	unsigned long deadline;		/* jiffies: end of the miss, setup or hold */
+	/*
+	 * jiffies: the end of the miss, of the setup, or of the hold; once UP
+	 * and set up by this node, the end of the time in which a setup the
+	 * other end sent before it took ours may still arrive (signal.c).
+	 */
+	unsigned long deadline;
 	u64 route_id;			/* the helper route it follows; 0: none */
 	struct sk_buff_head queue;	/* datagrams waiting for the setup */
 	atomic64_t tx_packets, tx_bytes, rx_packets, rx_bytes;

@@ -16,80 +16,6 @@ PORT=7000
 dir=$(mktemp -d)
 chmod 755 "$dir"
 
-# ident NODE: give NODE an identity and faster link timers; not too fast: a
-# link that misses hellos on a loaded guest goes down, and its tunnels too.
-ident()
-{
-	node_add "$1" &&
-	vcoyo-nl genkey >"$dir/$1.key" &&
-	vcoyo-nl pubkey <"$dir/$1.key" | vcoyo-nl address >"$dir/$1.addr" &&
-	on "$1" vcoyo-nl id set private-key "$dir/$1.key" &&
-	on "$1" vcoyo-nl node set hello-interval 200 link-timeout 1500
-}
-
-addr()
-{
-	cat "$dir/$1.addr"
-}
-
-# wire A B SUBNET [6]: a veth pair between nodes A and B, A taking .1 (or
-# ::1) and B .2, and a link each way.  SUBNET is "10.N.0" or "fdN:".
-wire()
-{
-	w_a=$1 w_b=$2 w_net=$3
-	$IP link add "v-$w_a-$w_b" type veth peer name "v-$w_b-$w_a" || return 1
-	$IP link set "v-$w_a-$w_b" netns "$w_a" && $IP link set "v-$w_b-$w_a" netns "$w_b" || return 1
-	if [ "${4:-}" = 6 ]; then
-		$IP -n "$w_a" addr add "$w_net:1/64" dev "v-$w_a-$w_b" nodad &&
-		$IP -n "$w_b" addr add "$w_net:2/64" dev "v-$w_b-$w_a" nodad || return 1
-		w_ea="[$w_net:1]:4477" w_eb="[$w_net:2]:4477"
-	else
-		$IP -n "$w_a" addr add "$w_net.1/24" dev "v-$w_a-$w_b" &&
-		$IP -n "$w_b" addr add "$w_net.2/24" dev "v-$w_b-$w_a" || return 1
-		w_ea="$w_net.1:4477" w_eb="$w_net.2:4477"
-	fi
-	$IP -n "$w_a" link set "v-$w_a-$w_b" up && $IP -n "$w_b" link set "v-$w_b-$w_a" up &&
-	on "$w_a" vcoyo-nl link add "$w_eb" | sed 's/^link //' >"$dir/link-$w_a-$w_b" &&
-	on "$w_b" vcoyo-nl link add "$w_ea" | sed 's/^link //' >"$dir/link-$w_b-$w_a"
-}
-
-# link_id A B: the id of A's link to B.
-link_id()
-{
-	cat "$dir/link-$1-$2"
-}
-
-# route A DEST VIA: A's route to node DEST through its link to node VIA.
-route()
-{
-	echo "route add $(addr "$2") via $(link_id "$1" "$3")" >>"$dir/routes-$1"
-}
-
-# install NODE...: add the routes collected for each NODE, in one batch.
-install()
-{
-	for i_node in "$@"; do
-		[ -f "$dir/routes-$i_node" ] || continue
-		on "$i_node" vcoyo-nl -b "$dir/routes-$i_node" || return 1
-		rm -f "$dir/routes-$i_node"
-	done
-}
-
-# up_count NODE: how many of NODE's links are up.
-up_count()
-{
-	on "$1" vcoyo-nl link show | grep -c '^  state: up$'
-}
-
-# links_up NODE COUNT...: each NODE has COUNT links up.
-links_up()
-{
-	while [ $# -ge 2 ]; do
-		same "links up on $1" "$(up_count "$1")" "$2" || return 1
-		shift 2
-	done
-}
-
 # line PREFIX N [6]: nodes PREFIX1..PREFIXN in a line, routes along it.
 line()
 {
@@ -121,41 +47,6 @@ line()
 		done
 		install "$l_p$i" || return 1
 		i=$((i + 1))
-	done
-}
-
-# flow FROM TO COUNT [SIZE]: COUNT datagrams from FROM to TO's PORT, all
-# arriving intact.
-flow()
-{
-	f_size=${4:-64}
-	rm -f "$dir/ready"
-	on "$2" vflow recv -n "$3" -t 5000 -r "$dir/ready" $PORT >"$dir/recv" &
-	f_pid=$!
-	# Bound before the first datagram leaves, however loaded the guest.
-	wait_for 10 test -e "$dir/ready" >/dev/null
-	# Big ones paced, so as not to fill the receiver's buffer.
-	f_gap=0
-	[ "$f_size" -gt 1500 ] && f_gap=50
-	on "$1" vflow send -n "$3" -s "$f_size" -i $f_gap "$(addr "$2")" $PORT >"$dir/send"
-	wait $f_pid
-	f_rc=$?
-	cat "$dir/recv"
-	[ $f_rc -eq 0 ] && grep -qx "from \[$(addr "$1")\]:[0-9]*" "$dir/recv" && return 0
-	uniq -c -f1 "$dir/send"
-	dump_nodes
-	return 1
-}
-
-# dump_nodes: what every node holds, for the story of a failure.
-dump_nodes()
-{
-	for d_node in $(ls /run/netns); do
-		echo "== $d_node $(cut -c1-9 "$dir/$d_node.addr" 2>/dev/null)"
-		on "$d_node" vcoyo-nl tunnel show | awk '{ $1 = substr($1, 1, 9); print }'
-		on "$d_node" vcoyo-nl label show
-		on "$d_node" vcoyo-nl stats | grep -v ': 0$' | tr '\n' ' '
-		echo
 	done
 }
 

@@ -15,7 +15,9 @@
  *	MS milliseconds (default 3000), then print "received N bad B bytes T"
  *	and the sender of the last one, "from ADDRESS:PORT".  Exits 1 if a
  *	datagram was damaged or COUNT was not reached.  -r creates FILE once
- *	the port is bound: a test waits for it before it sends.
+ *	the port is bound: a test waits for it before it sends.  A datagram
+ *	that came twice counts twice in N, and "duplicates D" follows; COUNT
+ *	counts different datagrams.
  *   vflow echo [-t MS] PORT
  *	send every datagram back to its sender, until none came for MS.
  */
@@ -88,6 +90,9 @@ static void bind_port(int fd, uint16_t port)
 }
 
 /* Byte i of datagram seq: its number first, then a pattern of both. */
+/* Duplicates are caught among the first this many datagrams of a flow. */
+#define DUP_WINDOW	(1 << 20)
+
 static uint8_t pattern(uint64_t seq, size_t i)
 {
 	return (uint8_t)(seq * 31 + i * 7);
@@ -200,8 +205,10 @@ static bool readable(int fd, long ms)
 static int do_recv(int argc, char **argv, bool echo)
 {
 	static uint8_t buf[VCOYO_DGRAM_MAX + 1];
-	long count = 0, idle = 3000, got = 0, bad = 0, bytes = 0;
+	long count = 0, idle = 3000, got = 0, bad = 0, bytes = 0, dups = 0;
+	static uint8_t seen[DUP_WINDOW / 8];
 	const char *ready = NULL;
+	uint64_t seq;
 	char text[VCOYO_ADDR_STRLEN];
 	struct sockaddr_vcoyo from;
 	socklen_t len;
@@ -236,7 +243,7 @@ static int do_recv(int argc, char **argv, bool echo)
 		}
 	}
 	memset(&from, 0, sizeof(from));
-	while ((!count || got < count) && readable(fd, idle)) {
+	while ((!count || got - dups < count) && readable(fd, idle)) {
 		len = sizeof(from);
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
 		if (n < 0) {
@@ -245,14 +252,24 @@ static int do_recv(int argc, char **argv, bool echo)
 		}
 		got++;
 		bytes += n;
-		if (!intact(buf, n))
+		if (!intact(buf, n)) {
 			bad++;
+		} else {
+			/* A datagram seen before: the network duplicated it. */
+			memcpy(&seq, buf, sizeof(seq));
+			if (seq < DUP_WINDOW && (seen[seq / 8] & (1u << (seq % 8))))
+				dups++;
+			else if (seq < DUP_WINDOW)
+				seen[seq / 8] |= 1u << (seq % 8);
+		}
 		if (echo && sendto(fd, buf, n, 0, (struct sockaddr *)&from, len) < 0)
 			printf("echo %s\n", strerrorname_np(errno));
 	}
 	vcoyo_addr_format(&from.svc_addr, text);
 	printf("received %ld bad %ld bytes %ld\nfrom [%s]:%u\n", got, bad, bytes, text,
 	       ntohs(from.svc_port));
+	if (dups)
+		printf("duplicates %ld\n", dups);
 	return bad || (count && got < count);
 }
 

@@ -132,8 +132,16 @@ awk -v n="$N" -v p="$PAIRS" -v seed="$SEED" 'BEGIN {
 	while (p > 0) { a = int(rand() * n); b = int(rand() * n); if (a != b) { print a, b; p-- } }
 }' >"$dir/pairs"
 
+# The counters of all nodes, summed, "name value" a line.
+stats_sum()
+{
+	for i in $(seq 0 $((N - 1))); do on "$(name $i)" vcoyo-nl stats; done |
+		awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }' | sort
+}
+
 pairs_arrive()
 {
+	stats_sum >"$dir/stats-before"
 	port=9000 pids=
 	while read -r s d; do
 		on "$(name "$d")" vflow recv -n 3 -t 20000 -r "$dir/ready-$port" $port >"$dir/recv-$port" 2>&1 &
@@ -160,16 +168,20 @@ pairs_arrive()
 			if [ $lost -le 3 ]; then
 				short=$(addr "$d" | cut -d: -f1-4)
 				grep "$short" "$dir/k$s.log" | tail -n 20
+				echo "at k$s:"
 				on "$(name "$s")" vcoyo-nl tunnel show | grep "^$short"
 				on "$(name "$s")" vcoyo-nl route show | grep "^$short"
+				echo "at k$d:"
+				on "$(name "$d")" vcoyo-nl tunnel show | grep "^$(addr "$s" | cut -d: -f1-4)"
 			fi
 		fi
 		port=$((port + 1))
 	done <"$dir/pairs"
 	if [ $lost -ne 0 ]; then
-		echo "counters of all nodes, summed:"
-		for i in $(seq 0 $((N - 1))); do on "$(name $i)" vcoyo-nl stats; done |
-			awk '{ s[$1] += $2 } END { for (n in s) if (s[n]) printf "%s %d  ", n, s[n]; print "" }'
+		echo "counters of all nodes, summed, and what the pairs added:"
+		stats_sum | awk -v before="$dir/stats-before" '
+			BEGIN { while ((getline l < before) > 0) { split(l, f); b[f[1]] = f[2] } }
+			$2 { printf "%s %d (+%d)  ", $1, $2, $2 - b[$1] } END { print "" }'
 	fi
 	[ $lost -eq 0 ]
 }
@@ -183,6 +195,51 @@ resolved_somewhere()
 	at_least "misses resolved on all nodes" $total 1
 }
 check "route misses were answered by routes" resolved_somewhere
+
+# Every path vcoyod answered a miss with is a path of the topology: from its
+# node to the first hop, hop to hop, and from the last to the destination.
+# vcoyod -v logs "lookup N: DEST... at H hops, path T1,T2 (...)".
+real_paths()
+{
+	i=0
+	while [ $i -lt "$N" ]; do
+		echo "$i $(tag "$(addr $i)")"
+		i=$((i + 1))
+	done >"$dir/tags"
+	bad=0 total=0
+	i=0
+	while [ $i -lt "$N" ]; do
+		r=$(awk -v self=$i -v tags="$dir/tags" -v edges="$dir/edges" '
+			function tag_of(short,   g, n, t, k) {
+				n = split(short, g, ":"); t = ""
+				for (k = 1; k <= 4; k++) t = t sprintf("%04x", ("0x" g[k]) + 0)
+				return t
+			}
+			BEGIN {
+				while ((getline l < tags) > 0) { split(l, f, " "); node[f[2]] = f[1] }
+				while ((getline l < edges) > 0) { split(l, f, " "); adj[f[1] " " f[2]] = adj[f[2] " " f[1]] = 1 }
+			}
+			/: .* at [0-9]+ hops, path / {
+				for (k = 1; k <= NF; k++) if ($k == "path") p = $(k + 1)
+				for (k = 1; k <= NF; k++) if ($k == "at") d = $(k - 1)
+				n = split(p, h, ",")
+				h[n + 1] = tag_of(d)
+				prev = self; ok = 1
+				for (k = 1; k <= n + 1; k++) {
+					if (!(h[k] in node) || !((prev " " node[h[k]]) in adj)) ok = 0
+					prev = node[h[k]]
+				}
+				total++
+				if (!ok) { bad++; print "k" self ": " $0 > "/dev/stderr" }
+			}
+			END { print total + 0, bad + 0 }' "$dir/k$i.log") || return 1
+		total=$((total + ${r% *})) bad=$((bad + ${r#* }))
+		i=$((i + 1))
+	done
+	echo "$total paths answered, $bad not in the topology"
+	[ $total -gt 0 ] && [ $bad -eq 0 ]
+}
+check "every path vcoyod answered with is a path of the topology" real_paths
 
 # The path vcoyod chose for a far pair, and the nodes on it: each must switch
 # the flow.  node_of TAG: the node whose address has that tag.
@@ -272,6 +329,13 @@ routed_around()
 	wait $r
 	cat "$dir/around-recv"
 	n=$(awk '/^received/ { print $2 }' "$dir/around-recv")
+	if [ "${n:-0}" -lt 25 ]; then
+		echo "k$s -> k$d: sent $(sort -k2 "$dir/around-send" | uniq -c -f1 | awk '{ printf "%s %s, ", $1, $3 }')"
+		short=$(addr "$d" | cut -d: -f1-4)
+		grep "$short" "$dir/k$s.log" | tail -n 20
+		on "$(name "$s")" vcoyo-nl tunnel show | grep "^$short"
+		on "$(name "$s")" vcoyo-nl route show | grep "^$short"
+	fi
 	# The first datagrams may meet the old tunnel's teardown; the rest arrive.
 	[ "${n:-0}" -ge 25 ]
 }

@@ -3,7 +3,7 @@
 #
 # TESTS are paths below selftests/, run in the guest in the order given.
 #
-# Build the guest's initramfs: busybox-static, the host's own iproute2, socat
+# Build the guest's initramfs: busybox-static, the host's own iproute2 (ip, tc), socat
 # and iperf3 with their libraries, vcoyo's tools and tests, vcoyo.ko and the
 # modules it needs from KMODDIR (decompressed, in load order).
 set -eu
@@ -37,7 +37,7 @@ copy_binary()
 		cp -L "$lib" "$root$lib"
 	done
 }
-for b in /usr/bin/ip /usr/bin/socat /usr/bin/iperf3; do
+for b in /usr/bin/ip /usr/sbin/tc /usr/bin/socat /usr/bin/iperf3; do
 	copy_binary "$b"
 done
 # The tests' own binaries and the tools.
@@ -56,7 +56,7 @@ cp "$ko" "$root"/vcoyo/vcoyo.ko
 
 # Modules vcoyo.ko needs, and those the tests use, in the order to load them.
 if [ -n "$kmoddir" ]; then
-	want="$(/sbin/modinfo -F depends "$ko" | tr ',' ' ') sha512_generic sha512_ssse3 veth"
+	want="$(/sbin/modinfo -F depends "$ko" | tr ',' ' ') sha512_generic sha512_ssse3 veth sch_netem"
 	awk -v want="$want" -v dir="$kmoddir" '
 		function base(p) { sub(/.*\//, "", p); sub(/\.ko(\.xz|\.zst|\.gz)?$/, "", p); gsub(/-/, "_", p); return p }
 		function visit(m,   i, n, d) {

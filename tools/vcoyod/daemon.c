@@ -16,6 +16,7 @@
 #include "af.h"
 #include "nl.h"
 #include "vcoyod.h"
+#include "wire.h"
 
 static const char *reason_name(uint8_t reason)
 {
@@ -25,6 +26,20 @@ static const char *reason_name(uint8_t reason)
 }
 
 /* ---- Carrying out kad's outputs. ---- */
+
+/* The transit hops of path, as vcoyo-nl shows a route's path, for the log. */
+static const char *path_text(const struct kad_path *path, char buf[VCOYO_PATH_STRLEN])
+{
+	uint8_t tags[VCOYO_PATH_MAX][VCOYO_TAG_LEN];
+	unsigned int i, n = path->len ? path->len - 1 : 0;
+
+	if (n > VCOYO_PATH_MAX)
+		n = VCOYO_PATH_MAX;
+	for (i = 0; i < n; i++)
+		kad_wire_put_tag(tags[i], path->hop[i]);
+	vcoyo_path_format(tags[0], n, buf);
+	return n ? buf : "-";
+}
 
 /*
  * Puts a helper route to peer along path in the kernel, unless the cache says
@@ -126,6 +141,7 @@ static void answer_unreachable(struct vcoyod *d, const struct kad_id *dst, uint6
 static void out_route(struct vcoyod *d, const struct kad_out *out)
 {
 	const struct kad_id *peer = &out->peer;
+	char text[VCOYO_PATH_STRLEN];
 	char s[ID_SHORT_LEN];
 	struct route *rt;
 	struct link *link;
@@ -168,8 +184,9 @@ static void out_route(struct vcoyod *d, const struct kad_out *out)
 			rt->kind = err == EEXIST ? ROUTE_STATIC : ROUTE_LINK;
 	}
 	d->stats.routes++;
-	log_debug("lookup %" PRIu64 ": %s at %u hops (%u rounds, %u queries)", out->cookie,
-		  id_short(peer, s), out->path.len, out->rounds, out->rpcs);
+	log_debug("lookup %" PRIu64 ": %s at %u hops, path %s (%u rounds, %u queries)",
+		  out->cookie, id_short(peer, s), out->path.len, path_text(&out->path, text),
+		  out->rounds, out->rpcs);
 }
 
 /* Everything kad wants done, oldest first. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "nl.h"
+#include "wire.h"
 #include "vcoyod.h"
 
 /* IDs are node addresses: the library's type and the uapi's are one. */
@@ -322,16 +323,15 @@ static int put_route(struct nlmsghdr *nlh, size_t buflen, void *arg)
 	const struct route_req *r = arg;
 	uint8_t path[VCOYO_PATH_MAX * VCOYO_TAG_LEN];
 	struct nlattr *nest;
-	unsigned int i, j;
+	unsigned int i;
 
 	nest = mnl_attr_nest_start_check(nlh, buflen, VCOYO_A_ROUTE);
 	if (!nest || !mnl_attr_put_check(nlh, buflen, VCOYO_ROUTE_A_DEST, VCOYO_ADDR_LEN, r->dst))
 		goto full;
 	if (r->n_hops) {
-		/* Hop tags travel big-endian: the first bytes of the address. */
+		/* Hop tags travel as they do in DHT messages: the address's first bytes. */
 		for (i = 0; i < r->n_hops; i++)
-			for (j = 0; j < VCOYO_TAG_LEN; j++)
-				path[i * VCOYO_TAG_LEN + j] = r->hops[i] >> (56 - 8 * j);
+			kad_wire_put_tag(path + i * VCOYO_TAG_LEN, r->hops[i]);
 		if (!mnl_attr_put_check(nlh, buflen, VCOYO_ROUTE_A_PATH,
 					r->n_hops * VCOYO_TAG_LEN, path))
 			goto full;
