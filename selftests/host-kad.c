@@ -408,23 +408,29 @@ static void test_shorten(void)
 	p1 = kad_tag_of(&n1);
 	kad_table_add(&t, &n1, &p1, 1, true, 0);
 
-	/* self -> 1 -> 2 -> 3 -> 2 -> 4: the loop through 3 goes. */
-	kad_tag a[] = { 1, 2, 3, 2, 4 };
+	/* self -> n1 -> 2 -> 3 -> 2 -> 4: the loop through 3 goes. */
+	kad_tag a[] = { p1, 2, 3, 2, 4 };
 
 	memcpy(path, a, sizeof(a));
-	tap_ok(kad_table_shorten(&t, path, 5, 4) == 3 && path[0] == 1 && path[1] == 2 &&
+	tap_ok(kad_table_shorten(&t, path, 5, 4) == 3 && path[0] == p1 && path[1] == 2 &&
 	       path[2] == 4, "a loop is cut out of a path");
 	/* The destination met on the way ends the path there. */
-	kad_tag b[] = { 1, 4, 5, 4 };
+	kad_tag b[] = { p1, 4, 5, 4 };
 
 	memcpy(path, b, sizeof(b));
 	tap_ok(kad_table_shorten(&t, path, 4, 4) == 2, "a path stops at the destination");
 	/* Through this node again: start after it. */
-	kad_tag c[] = { 7, 8, t.self_tag, 9, 4 };
+	kad_tag c[] = { 7, 8, t.self_tag, p1, 4 };
 
 	memcpy(path, c, sizeof(c));
-	tap_ok(kad_table_shorten(&t, path, 5, 4) == 2 && path[0] == 9,
+	tap_ok(kad_table_shorten(&t, path, 5, 4) == 2 && path[0] == p1,
 	       "a path back through this node starts after it");
+	/* ... but not with a node that is no neighbour, unless it is spliced. */
+	kad_tag c2[] = { 7, t.self_tag, 9, 4 };
+
+	memcpy(path, c2, sizeof(c2));
+	tap_ok(kad_table_shorten(&t, path, 4, 4) == 0,
+	       "a path that would start at a node that is no neighbour: 0");
 	/* A neighbour further down the path is a shortcut. */
 	kad_tag d[] = { 10, 11, 12, p1, 13 };
 

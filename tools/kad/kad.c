@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "deadline.h"
 #include "table.h"
 #include "wire.h"
 
@@ -32,23 +33,25 @@ struct cand {
 };
 
 struct lookup {
-	struct lookup *prev, *next;	/* by deadline */
+	struct kad_deadline dl;		/* first: the list's entries are lookups */
 	struct kad_id target;
 	kad_tag target_tag;
 	bool route;			/* a route miss, to be answered */
 	uint64_t cookie;
-	uint64_t deadline;
+	uint64_t started;
 	unsigned int inflight, rpcs;
 	struct cand *c;			/* nearest first */
 	size_t n, cap;
+	/* A route lookup: the shortest path to the target any answer gave. */
+	uint8_t best_len;
+	kad_tag *best;
 };
 
 struct rpc {
-	struct rpc *prev, *next;	/* by deadline */
+	struct kad_deadline dl;		/* first: the list's entries are queries */
 	uint32_t txid;
 	uint8_t type;
 	struct kad_id peer;
-	uint64_t deadline;
 	struct lookup *lookup;		/* a lookup's query, or NULL */
 	uint8_t path_len;
 	kad_tag path[];
@@ -73,8 +76,7 @@ struct kad_node {
 	uint64_t now;
 	bool bootstrap;			/* a self lookup is due */
 	uint64_t next_refresh;
-	struct rpc *rpc_head, *rpc_tail;
-	struct lookup *lk_head, *lk_tail;
+	struct kad_deadlines rpcs, lookups;
 	struct out *out_head, *out_tail;
 	struct kad_stats stats;
 	uint8_t buf[KAD_MSG_MAX];
@@ -85,6 +87,7 @@ void kad_config_default(struct kad_config *cfg)
 	cfg->k = 20;
 	cfg->alpha = 3;
 	cfg->rpc_timeout_ms = 1500;
+	cfg->rpc_hop_ms = 40;
 	cfg->lookup_timeout_ms = 4000;
 	cfg->refresh_ms = 60000;
 	cfg->max_fails = 2;
@@ -193,26 +196,56 @@ static void send_msg(struct kad_node *node, const struct kad_id *peer, const kad
 
 /* ---- Queries and their timeouts ---- */
 
-static void rpc_unlink(struct kad_node *node, struct rpc *r)
+/* The entries of the lists, from their first member. */
+static struct rpc *rpc_of(struct kad_deadline *d)
 {
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		node->rpc_head = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	else
-		node->rpc_tail = r->prev;
+	return (struct rpc *)d;
+}
+
+static struct lookup *lookup_of(struct kad_deadline *d)
+{
+	return (struct lookup *)d;
 }
 
 static struct rpc *rpc_find(struct kad_node *node, uint32_t txid, const struct kad_id *peer)
 {
-	struct rpc *r;
+	for (struct kad_deadline *d = node->rpcs.head; d; d = d->next) {
+		struct rpc *r = rpc_of(d);
 
-	for (r = node->rpc_head; r; r = r->next)
 		if (r->txid == txid && !memcmp(&r->peer, peer, sizeof(*peer)))
 			return r;
+	}
 	return NULL;
+}
+
+/*
+ * How long a query along @hops hops may wait for its answer.  The answer
+ * crosses the path twice, so on a long path the round trip outgrows any
+ * fixed timeout: rpc_hop_ms per hop then takes over.  Short paths keep
+ * rpc_timeout_ms, which vcoyod sizes below the kernel's miss timeout.
+ */
+static uint64_t rpc_timeout(const struct kad_node *node, unsigned int hops)
+{
+	uint64_t per_hop = (uint64_t)hops * node->cfg.rpc_hop_ms;
+
+	return per_hop > node->cfg.rpc_timeout_ms ? per_hop : node->cfg.rpc_timeout_ms;
+}
+
+/*
+ * A lookup takes a few rounds of queries; when one of its queries gets
+ * more time for a long path, the lookup gets as many times more.
+ */
+static void lookup_allow(struct kad_node *node, struct lookup *lk, uint64_t rpc_ms)
+{
+	uint64_t at;
+
+	if (rpc_ms <= node->cfg.rpc_timeout_ms || !node->cfg.rpc_timeout_ms)
+		return;
+	at = lk->started + node->cfg.lookup_timeout_ms * rpc_ms / node->cfg.rpc_timeout_ms;
+	if (at <= lk->dl.at)
+		return;
+	kad_deadline_unlink(&node->lookups, &lk->dl);
+	kad_deadline_insert(&node->lookups, &lk->dl, at);
 }
 
 /* Sends a PING or FIND_NODE to @peer along @path and waits for the answer. */
@@ -221,6 +254,7 @@ static bool query(struct kad_node *node, uint8_t type, const struct kad_id *peer
 		  struct lookup *lk)
 {
 	struct rpc *r = malloc(sizeof(*r) + (size_t)path_len * sizeof(*path));
+	uint64_t timeout;
 	size_t len;
 
 	if (!r)
@@ -228,17 +262,13 @@ static bool query(struct kad_node *node, uint8_t type, const struct kad_id *peer
 	r->txid = (uint32_t)rnd(node);
 	r->type = type;
 	r->peer = *peer;
-	r->deadline = node->now + node->cfg.rpc_timeout_ms;
 	r->lookup = lk;
 	r->path_len = path_len;
 	memcpy(r->path, path, (size_t)path_len * sizeof(*path));
-	r->next = NULL;
-	r->prev = node->rpc_tail;
-	if (node->rpc_tail)
-		node->rpc_tail->next = r;
-	else
-		node->rpc_head = r;
-	node->rpc_tail = r;
+	timeout = rpc_timeout(node, path_len);
+	kad_deadline_insert(&node->rpcs, &r->dl, node->now + timeout);
+	if (lk)
+		lookup_allow(node, lk, timeout);
 
 	len = kad_wire_request(node->buf, type, r->txid, path, path_len, target);
 	send_msg(node, peer, path, path_len, len);
@@ -261,8 +291,7 @@ static void doubt_paths_through(struct kad_node *node, kad_tag tag)
 
 			for (unsigned int h = 0; h + 1 < e->path_len; h++) {
 				if (e->path[h] == tag) {
-					if (e->fails < UINT8_MAX)
-						e->fails++;
+					kad_table_doubt(t, e, true);
 					break;
 				}
 			}
@@ -293,6 +322,18 @@ static void evict(struct kad_node *node, struct kad_entry *e)
 }
 
 /*
+ * A query along @path to @peer failed.  If the path began with part of
+ * other entries' paths, spliced on when it was shortened, that part may be
+ * what broke: it is no longer spliced on until those nodes answer again.
+ * Without this, every lookup would splice onto the same broken prefix.
+ */
+static void doubt_prefix(struct kad_node *node, const kad_tag *path, uint8_t len,
+			 const struct kad_id *peer)
+{
+	kad_table_doubt_prefix(&node->table, path, len, kad_tag_of(peer));
+}
+
+/*
  * @id answered, or asked, along @path: it is alive and @path works.  A full
  * bucket keeps its nodes, as Kademlia does (long-lived nodes stay), unless
  * one of them has stopped answering; the least recently seen is pinged and
@@ -308,10 +349,10 @@ static void contact(struct kad_node *node, const struct kad_id *id, const kad_ta
 
 	if (e) {
 		e->last_seen = node->now;
-		e->fails = 0;
+		kad_table_trust(t, e);
 		e->pinged = false;
 		if (!e->neighbour && path_len < e->path_len)
-			kad_table_set_path(e, path, path_len);
+			kad_table_set_path(t, e, path, path_len);
 		return;
 	}
 	if (kad_table_add(t, id, path, path_len, false, node->now))
@@ -350,22 +391,14 @@ static void contact(struct kad_node *node, const struct kad_id *id, const kad_ta
 
 static void lookup_free(struct kad_node *node, struct lookup *lk)
 {
-	struct rpc *r;
-
-	for (r = node->rpc_head; r; r = r->next)
-		if (r->lookup == lk)
-			r->lookup = NULL;
-	if (lk->prev)
-		lk->prev->next = lk->next;
-	else
-		node->lk_head = lk->next;
-	if (lk->next)
-		lk->next->prev = lk->prev;
-	else
-		node->lk_tail = lk->prev;
+	for (struct kad_deadline *d = node->rpcs.head; d; d = d->next)
+		if (rpc_of(d)->lookup == lk)
+			rpc_of(d)->lookup = NULL;
+	kad_deadline_unlink(&node->lookups, &lk->dl);
 	for (size_t i = 0; i < lk->n; i++)
 		free(lk->c[i].path);
 	free(lk->c);
+	free(lk->best);
 	free(lk);
 }
 
@@ -392,17 +425,58 @@ static void answer(struct kad_node *node, enum kad_out_type type, const struct k
 	o->rpcs = rpcs;
 }
 
+/*
+ * The shortest way the table knows to the node at the end of @path: @path
+ * itself, or one spliced onto a shorter prefix of a table path, into @out
+ * (KAD_PATH_MAX tags).  Its length.
+ */
+static uint8_t shortest_way(struct kad_node *node, const kad_tag *path, uint8_t len,
+			    kad_tag *out)
+{
+	uint8_t n;
+
+	memcpy(out, path, (size_t)len * sizeof(*out));
+	n = kad_table_shorten(&node->table, out, len, path[len - 1]);
+	if (n && n <= len)
+		return n;
+	memcpy(out, path, (size_t)len * sizeof(*out));
+	return len;
+}
+
+/*
+ * A route lookup's answer: the shortest of the path the target answered
+ * along and the paths other answers gave for it, each shortened once more
+ * with what the table learned meanwhile.  The target's answer proves it
+ * is there; every piece of the path chosen has carried a message.
+ */
+static uint8_t route_of(struct kad_node *node, const struct lookup *lk, const struct cand *c,
+			kad_tag *path)
+{
+	kad_tag alt[KAD_PATH_MAX];
+	uint8_t len = shortest_way(node, c->path, c->path_len, path), alt_len;
+
+	if (lk->best_len && lk->best_len < len) {
+		alt_len = shortest_way(node, lk->best, lk->best_len, alt);
+		if (alt_len < len) {
+			memcpy(path, alt, (size_t)alt_len * sizeof(*path));
+			len = alt_len;
+		}
+	}
+	return len;
+}
+
 /* The lookup is over: a route lookup answers, with @c if it found the target. */
 static void lookup_finish(struct kad_node *node, struct lookup *lk, const struct cand *c)
 {
 	unsigned int rounds = c ? c->depth : lookup_rounds(lk);
+	kad_tag path[KAD_PATH_MAX];
 
 	node->stats.lookup_rounds += rounds;
 	if (c) {
 		node->stats.lookups_found++;
 		if (lk->route)
-			answer(node, KAD_OUT_ROUTE, &lk->target, c->path, c->path_len, lk->cookie,
-			       rounds, lk->rpcs);
+			answer(node, KAD_OUT_ROUTE, &lk->target, path, route_of(node, lk, c, path),
+			       lk->cookie, rounds, lk->rpcs);
 	} else {
 		node->stats.lookups_failed++;
 		if (lk->route)
@@ -556,13 +630,8 @@ static struct lookup *lookup_start(struct kad_node *node, const struct kad_id *t
 	lk->target_tag = kad_tag_of(target);
 	lk->route = route;
 	lk->cookie = cookie;
-	lk->deadline = node->now + node->cfg.lookup_timeout_ms;
-	lk->prev = node->lk_tail;
-	if (node->lk_tail)
-		node->lk_tail->next = lk;
-	else
-		node->lk_head = lk;
-	node->lk_tail = lk;
+	lk->started = node->now;
+	kad_deadline_insert(&node->lookups, &lk->dl, node->now + node->cfg.lookup_timeout_ms);
 
 	n = kad_table_closest(&node->table, target, near, node->cfg.k);
 	for (size_t i = 0; i < n; i++)
@@ -584,7 +653,10 @@ void kad_lookup(struct kad_node *node, const struct kad_id *target, uint64_t coo
 	}
 	e = kad_table_find(&node->table, target);
 	if (e && e->path_len <= node->cfg.path_max) {
-		answer(node, KAD_OUT_ROUTE, target, e->path, e->path_len, cookie, 0, 0);
+		kad_tag path[KAD_PATH_MAX];
+
+		answer(node, KAD_OUT_ROUTE, target, path,
+		       shortest_way(node, e->path, e->path_len, path), cookie, 0, 0);
 		return;
 	}
 	if (!lookup_start(node, target, true, cookie))
@@ -592,6 +664,21 @@ void kad_lookup(struct kad_node *node, const struct kad_id *target, uint64_t coo
 }
 
 /* ---- Messages ---- */
+
+/* A route lookup keeps the shortest path to its target that it was given. */
+static void lookup_note_best(struct lookup *lk, const kad_tag *path, uint8_t len)
+{
+	kad_tag *p;
+
+	if (lk->best_len && lk->best_len <= len)
+		return;
+	p = realloc(lk->best, (size_t)len * sizeof(*p));
+	if (!p)
+		return;
+	memcpy(p, path, (size_t)len * sizeof(*p));
+	lk->best = p;
+	lk->best_len = len;
+}
 
 /* The nodes of a NODES answer from @c join @lk's shortlist. */
 static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c,
@@ -609,13 +696,19 @@ static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c
 	for (unsigned int i = 0; i < msg->count; i++) {
 		struct kad_wire_node wn;
 		unsigned int len;
+		bool target;
 
 		kad_wire_next_node(&pos, &wn);
 		if (!memcmp(&wn.id, &node->table.self, sizeof(wn.id)))
 			continue;
-		/* Skip what could not change the shortlist before working on it. */
+		/*
+		 * Skip what could not change the shortlist before working on it;
+		 * a route lookup's target, though, may come with a shorter path
+		 * after it was asked, and the route takes the shortest.
+		 */
+		target = lk->route && !memcmp(&wn.id, &lk->target, sizeof(wn.id));
 		have = cand_find(lk, &wn.id);
-		if (have ? have->state != CAND_NEW || have->path_len <= 1 :
+		if (target ? lk->best_len == 1 : have ? have->state != CAND_NEW || have->path_len <= 1 :
 		    lk->n == max && kad_cmp_distance(&lk->target, &lk->c[lk->n - 1].id, &wn.id) < 0)
 			continue;
 		memcpy(path, base, (size_t)base_len * sizeof(*path));
@@ -625,6 +718,8 @@ static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c
 					kad_tag_of(&wn.id));
 		if (!len || len > node->cfg.path_max)
 			continue;
+		if (target)
+			lookup_note_best(lk, path, (uint8_t)len);
 		cand_add(node, lk, &wn.id, path, (uint8_t)len, depth);
 	}
 }
@@ -638,7 +733,7 @@ static void on_answer(struct kad_node *node, const struct kad_id *from, const st
 	/* Late, or not ours: its rpc is gone, and so is what it would tell. */
 	if (!r || (msg->type == KAD_MSG_PONG) != (r->type == KAD_MSG_PING))
 		return;
-	rpc_unlink(node, r);
+	kad_deadline_unlink(&node->rpcs, &r->dl);
 	node->stats.rpcs_answered++;
 	contact(node, from, r->path, r->path_len);
 	lk = r->lookup;
@@ -764,6 +859,9 @@ void kad_path_failed(struct kad_node *node, const struct kad_id *target,
 	struct kad_entry *e = kad_table_find(&node->table, target);
 
 	node->now = now_ms;
+	if (!path->len)
+		return;
+	doubt_prefix(node, path->hop, path->len, target);
 	if (!e || e->neighbour || e->path_len != path->len ||
 	    memcmp(e->path, path->hop, (size_t)path->len * sizeof(*e->path)))
 		return;
@@ -774,17 +872,16 @@ void kad_path_failed(struct kad_node *node, const struct kad_id *target,
 
 static void expire_rpcs(struct kad_node *node)
 {
-	struct rpc *r;
-
-	while ((r = node->rpc_head) && r->deadline <= node->now) {
+	while (kad_deadline_first(&node->rpcs) <= node->now) {
+		struct rpc *r = rpc_of(node->rpcs.head);
 		struct kad_entry *e = kad_table_find(&node->table, &r->peer);
 		struct lookup *lk = r->lookup;
 
-		rpc_unlink(node, r);
+		kad_deadline_unlink(&node->rpcs, &r->dl);
 		node->stats.rpcs_timed_out++;
+		doubt_prefix(node, r->path, r->path_len, &r->peer);
 		if (e && !e->neighbour) {
-			if (e->fails < UINT8_MAX)
-				e->fails++;
+			kad_table_doubt(&node->table, e, true);
 			if (e->fails >= node->cfg.max_fails || r->type == KAD_MSG_PING)
 				evict(node, e);
 		}
@@ -864,8 +961,8 @@ void kad_tick(struct kad_node *node, uint64_t now_ms)
 {
 	node->now = now_ms;
 	expire_rpcs(node);
-	while (node->lk_head && node->lk_head->deadline <= now_ms)
-		lookup_finish(node, node->lk_head, NULL);
+	while (kad_deadline_first(&node->lookups) <= now_ms)
+		lookup_finish(node, lookup_of(node->lookups.head), NULL);
 	if (node->bootstrap) {
 		/* Joining: a lookup of itself finds the nodes nearest to it. */
 		node->bootstrap = false;
@@ -882,10 +979,10 @@ uint64_t kad_next_timer(const struct kad_node *node)
 
 	if (node->bootstrap)
 		return node->now;
-	if (node->rpc_head && node->rpc_head->deadline < next)
-		next = node->rpc_head->deadline;
-	if (node->lk_head && node->lk_head->deadline < next)
-		next = node->lk_head->deadline;
+	if (kad_deadline_first(&node->rpcs) < next)
+		next = kad_deadline_first(&node->rpcs);
+	if (kad_deadline_first(&node->lookups) < next)
+		next = kad_deadline_first(&node->lookups);
 	return next;
 }
 
@@ -939,14 +1036,15 @@ bool kad_find(const struct kad_node *node, const struct kad_id *id, struct kad_p
 void kad_free(struct kad_node *node)
 {
 	struct out *o;
-	struct rpc *r;
 
 	if (!node)
 		return;
-	while (node->lk_head)
-		lookup_free(node, node->lk_head);
-	while ((r = node->rpc_head)) {
-		rpc_unlink(node, r);
+	while (node->lookups.head)
+		lookup_free(node, lookup_of(node->lookups.head));
+	while (node->rpcs.head) {
+		struct rpc *r = rpc_of(node->rpcs.head);
+
+		kad_deadline_unlink(&node->rpcs, &r->dl);
 		free(r);
 	}
 	while ((o = node->out_head)) {

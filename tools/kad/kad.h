@@ -55,8 +55,12 @@ struct kad_config {
 	unsigned int k;			/* bucket size, nodes per answer (20) */
 	unsigned int alpha;		/* queries in flight per lookup (3) */
 	unsigned int rpc_timeout_ms;	/* a query's answer is late (1500) */
+	unsigned int rpc_hop_ms;	/* ... or, on a long path, after this much
+					 * per hop, if that is longer (40) */
 	unsigned int lookup_timeout_ms;	/* a lookup gives up (4000): less than the
-					 * kernel's miss timeout */
+					 * kernel's miss timeout; longer by as
+					 * much as its slowest query's deadline
+					 * is longer than rpc_timeout_ms */
 	unsigned int refresh_ms;	/* bucket refresh period (60000) */
 	unsigned int max_fails;		/* unanswered queries before eviction (2) */
 	unsigned int path_max;		/* longest usable path (KAD_PATH_MAX) */

@@ -6,11 +6,13 @@
  * i, at most k of them, as in Kademlia.  Neighbours (nodes over one of this
  * node's own links) are kept in their buckets too, beyond the k: they cost
  * nothing to reach and anchor every path.  Each entry carries the path to
- * its node, a chain of hop tags, and the table indexes entries by tag: a
- * path learned from another node can then be shortened through any node
- * this one already knows a shorter way to.
+ * its node, a chain of hop tags.  The table indexes the entries by tag,
+ * and every node on their paths by the shortest prefix that reaches it
+ * (via.h): a path learned from another node can then be shortened through
+ * any node this one already knows a shorter way to.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "table.h"
@@ -58,6 +60,7 @@ int kad_table_init(struct kad_table *t, const struct kad_id *self, unsigned int 
 	t->k = k;
 	t->index_size = 64;
 	t->index = calloc(t->index_size, sizeof(*t->index));
+	kad_via_init(&t->via);
 	return t->index ? 0 : -ENOMEM;
 }
 
@@ -81,6 +84,7 @@ void kad_table_destroy(struct kad_table *t)
 		free(bk);
 	}
 	free(t->index);
+	kad_via_destroy(&t->via);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -99,14 +103,14 @@ struct kad_bucket *kad_table_bucket(struct kad_table *t, unsigned int b)
 	return t->bucket[b];
 }
 
-struct kad_entry *kad_table_find_tag(const struct kad_table *t, kad_tag tag)
+static bool is_neighbour(const struct kad_table *t, kad_tag tag)
 {
-	struct kad_entry *e;
+	const struct kad_entry *e;
 
 	for (e = t->index[tag_slot(t, tag)]; e; e = e->tag_next)
-		if (e->tag == tag)
-			return e;
-	return NULL;
+		if (e->tag == tag && e->neighbour)
+			return true;
+	return false;
 }
 
 struct kad_entry *kad_table_find(const struct kad_table *t, const struct kad_id *id)
@@ -146,7 +150,7 @@ static int index_grow(struct kad_table *t)
 	return 0;
 }
 
-int kad_table_set_path(struct kad_entry *e, const kad_tag *path, uint8_t path_len)
+static int set_path(struct kad_entry *e, const kad_tag *path, uint8_t path_len)
 {
 	kad_tag *p = malloc((size_t)path_len * sizeof(*p));
 
@@ -157,6 +161,95 @@ int kad_table_set_path(struct kad_entry *e, const kad_tag *path, uint8_t path_le
 	e->path = p;
 	e->path_len = path_len;
 	return 0;
+}
+
+int kad_table_set_path(struct kad_table *t, struct kad_entry *e, const kad_tag *path,
+		       uint8_t path_len)
+{
+	int err = set_path(e, path, path_len);
+
+	/* The index may point into the old path. */
+	if (!err)
+		t->via_stale = true;
+	return err;
+}
+
+/* Whether @e's path may lend its prefixes: nothing says it broke. */
+static bool lends(const struct kad_entry *e)
+{
+	return !e->fails && !e->doubted;
+}
+
+/*
+ * Refills the via index from the entries if a path it refers to went, or
+ * an entry stopped or started lending.
+ */
+static void via_fresh(struct kad_table *t)
+{
+	if (!t->via_stale)
+		return;
+	kad_via_clear(&t->via);
+	for (unsigned int b = 0; b <= t->top; b++) {
+		const struct kad_bucket *bk = t->bucket[b];
+
+		for (unsigned int i = 0; bk && i < bk->count; i++) {
+			const struct kad_entry *e = bk->entries[i];
+
+			if (lends(e))
+				kad_via_note(&t->via, e, e->path, e->path_len, t->self_tag);
+		}
+	}
+	t->via_stale = false;
+}
+
+void kad_table_doubt(struct kad_table *t, struct kad_entry *e, bool fail)
+{
+	if (lends(e))
+		t->via_stale = true;
+	if (fail && e->fails < UINT8_MAX)
+		e->fails++;
+	else if (!fail)
+		e->doubted = true;
+}
+
+void kad_table_trust(struct kad_table *t, struct kad_entry *e)
+{
+	bool was = lends(e);
+
+	e->fails = 0;
+	e->doubted = false;
+	if (!was && !t->via_stale)
+		kad_via_note(&t->via, e, e->path, e->path_len, t->self_tag);
+}
+
+void kad_table_doubt_prefix(struct kad_table *t, const kad_tag *path, unsigned int len,
+			    kad_tag peer)
+{
+	unsigned int m = 0;
+
+	via_fresh(t);
+	/* How much of @path is a prefix the index holds: what a splice took. */
+	for (unsigned int j = len; j > 0 && !m; j--) {
+		const struct kad_entry *e;
+
+		if (kad_via_find(&t->via, path[j - 1], &e) == j &&
+		    !memcmp(e->path, path, j * sizeof(*path)))
+			m = j;
+	}
+	/* Only a neighbour in common: nothing was spliced on. */
+	if (m < 2)
+		return;
+	for (unsigned int b = 0; b <= t->top; b++) {
+		struct kad_bucket *bk = t->bucket[b];
+
+		for (unsigned int i = 0; bk && i < bk->count; i++) {
+			struct kad_entry *e = bk->entries[i];
+
+			if (!e->neighbour && e->tag != peer && lends(e) && e->path_len >= m &&
+			    !memcmp(e->path, path, m * sizeof(*path)))
+				kad_table_doubt(t, e, false);
+		}
+	}
 }
 
 struct kad_entry *kad_table_add(struct kad_table *t, const struct kad_id *id,
@@ -187,7 +280,7 @@ struct kad_entry *kad_table_add(struct kad_table *t, const struct kad_id *id,
 		bk->cap = cap;
 	}
 	e = calloc(1, sizeof(*e));
-	if (!e || kad_table_set_path(e, path, path_len)) {
+	if (!e || set_path(e, path, path_len)) {
 		free(e);
 		return NULL;
 	}
@@ -202,6 +295,9 @@ struct kad_entry *kad_table_add(struct kad_table *t, const struct kad_id *id,
 	e->tag_next = t->index[s];
 	t->index[s] = e;
 	t->count++;
+	/* A stale index gets this entry when it is refilled. */
+	if (!t->via_stale)
+		kad_via_note(&t->via, e, e->path, e->path_len, t->self_tag);
 	return e;
 }
 
@@ -226,6 +322,7 @@ void kad_table_remove(struct kad_table *t, struct kad_entry *e)
 	}
 	t->count--;
 	entry_free(e);
+	t->via_stale = true;
 }
 
 struct kad_entry *kad_table_stalest(const struct kad_table *t, unsigned int b)
@@ -364,34 +461,48 @@ static unsigned int untangle(kad_tag self_tag, kad_tag *path, unsigned int len, 
 	return 0;
 }
 
-uint8_t kad_table_shorten(const struct kad_table *t, kad_tag *path, unsigned int len,
+uint8_t kad_table_shorten(struct kad_table *t, kad_tag *path, unsigned int len,
 			  kad_tag dst_tag)
 {
-	unsigned int best_len, best_i, i;
+	unsigned int best_len, best_i, best_via = 0, i;
 	const struct kad_entry *best_e = NULL;
 
 	len = untangle(t->self_tag, path, len, dst_tag);
+	via_fresh(t);
 	/*
-	 * A shortcut: a node on the path that the table reaches in fewer hops
-	 * than the path does.  The one that saves the most wins.
+	 * A shortcut: a node on the path that some path of the table reaches
+	 * in fewer hops than this path does.  The one that saves the most
+	 * wins; since the index holds the shortest known way to each node,
+	 * no second splice could save more.
 	 */
 	best_len = len;
 	best_i = 0;
+	/*
+	 * A path that came back through this node starts after it, and its
+	 * first hop need not be a neighbour (any more): then it must be
+	 * spliced, or it is no path.
+	 */
+	if (len && !is_neighbour(t, path[0]))
+		best_len = UINT_MAX;
 	for (i = 0; i < len; i++) {
-		const struct kad_entry *e = kad_table_find_tag(t, path[i]);
+		const struct kad_entry *e;
+		unsigned int via = kad_via_find(&t->via, path[i], &e);
 
-		if (e && e->path_len + (len - i - 1) < best_len) {
-			best_len = e->path_len + (len - i - 1);
+		if (via && via + (len - i - 1) < best_len) {
+			best_len = via + (len - i - 1);
 			best_i = i;
+			best_via = via;
 			best_e = e;
 		}
 	}
+	if (best_len == UINT_MAX)
+		return 0;
 	if (best_e) {
 		kad_tag *tail = path + best_i + 1;
 		unsigned int tail_len = len - best_i - 1;
 
-		memmove(path + best_e->path_len, tail, tail_len * sizeof(*path));
-		memcpy(path, best_e->path, best_e->path_len * sizeof(*path));
+		memmove(path + best_via, tail, tail_len * sizeof(*path));
+		memcpy(path, best_e->path, best_via * sizeof(*path));
 		/* The splice may have brought a node in twice. */
 		len = untangle(t->self_tag, path, best_len, dst_tag);
 	}
