@@ -180,15 +180,20 @@ int vcoyo_link_del(struct vcoyo_net *vn, u32 id)
 /*
  * Every hello interval, for each link: expire it, take its tunnels down if
  * it is no longer up, and say hello if we can.  Under conf_lock.
+ *
+ * The clock is read under the link's lock: a hello taken in softirq after
+ * an earlier reading would stamp last_rx_ns later than "now", and the
+ * unsigned difference would look like hours of silence.
  */
 static void vcoyo_link_tick(struct vcoyo_net *vn, struct vcoyo_link *link,
-			    struct vcoyo_hello *hello, u64 now)
+			    struct vcoyo_hello *hello)
 {
 	bool expired = false;
-	u64 echo = 0;
+	u64 now, echo = 0;
 	u8 state;
 
 	spin_lock_bh(&link->lock);
+	now = ktime_get_ns();
 	if (link->seen.peer_tx_ns)
 		echo = link->seen.peer_tx_ns + (now - link->seen.last_rx_ns);
 	/* Silence for longer than the timeout: the neighbour is gone. */
@@ -227,13 +232,12 @@ static void vcoyo_hello_work(struct work_struct *work)
 		.hdr = { .version = VCOYO_WIRE_VERSION, .type = VCOYO_MSG_HELLO },
 	};
 	struct vcoyo_link *link;
-	u64 now = ktime_get_ns();
 	bool has_key;
 
 	mutex_lock(&vn->conf_lock);
 	has_key = vcoyo_local_public_key(vn, hello.public_key);
 	list_for_each_entry(link, &vn->links, node)
-		vcoyo_link_tick(vn, link, has_key ? &hello : NULL, now);
+		vcoyo_link_tick(vn, link, has_key ? &hello : NULL);
 	if (!list_empty(&vn->links))
 		schedule_delayed_work(&vn->hello_work, msecs_to_jiffies(vn->hello_ms));
 	mutex_unlock(&vn->conf_lock);
@@ -339,9 +343,11 @@ int vcoyo_link_fill(struct sk_buff *skb, struct list_head *entry)
 	struct vcoyo_link *link = list_entry(entry, struct vcoyo_link, node);
 	struct vcoyo_link_seen seen;
 	struct nlattr *nest;
-	u64 now = ktime_get_ns();
+	u64 now;
 
+	/* The clock under the lock, as in vcoyo_link_tick(). */
 	spin_lock_bh(&link->lock);
+	now = ktime_get_ns();
 	seen = link->seen;
 	spin_unlock_bh(&link->lock);
 
