@@ -16,6 +16,7 @@
  * at once, from the table.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "deadline.h"
@@ -42,9 +43,17 @@ struct lookup {
 	unsigned int inflight, rpcs;
 	struct cand *c;			/* nearest first */
 	size_t n, cap;
-	/* A route lookup: the shortest path to the target any answer gave. */
-	uint8_t best_len;
-	kad_tag *best;
+	/*
+	 * A route lookup asks the target again whenever an answer brings a
+	 * shorter path to it than the one it was asked along, and answers with
+	 * the shortest path the target answered along.
+	 */
+	uint8_t asked_len;		/* the shortest path the target was asked along */
+	uint8_t got_len, got_depth;	/* the shortest it answered along, 0 if none */
+	kad_tag *got;
+	/* The shortest other path heard of, to ask if those asked all fail. */
+	uint8_t alt_len, alt_depth;
+	kad_tag *alt;
 };
 
 struct rpc {
@@ -398,7 +407,8 @@ static void lookup_free(struct kad_node *node, struct lookup *lk)
 	for (size_t i = 0; i < lk->n; i++)
 		free(lk->c[i].path);
 	free(lk->c);
-	free(lk->best);
+	free(lk->got);
+	free(lk->alt);
 	free(lk);
 }
 
@@ -425,58 +435,16 @@ static void answer(struct kad_node *node, enum kad_out_type type, const struct k
 	o->rpcs = rpcs;
 }
 
-/*
- * The shortest way the table knows to the node at the end of @path: @path
- * itself, or one spliced onto a shorter prefix of a table path, into @out
- * (KAD_PATH_MAX tags).  Its length.
- */
-static uint8_t shortest_way(struct kad_node *node, const kad_tag *path, uint8_t len,
-			    kad_tag *out)
+/* The lookup is over: a route lookup answers, with a route if the target answered. */
+static void lookup_finish(struct kad_node *node, struct lookup *lk)
 {
-	uint8_t n;
-
-	memcpy(out, path, (size_t)len * sizeof(*out));
-	n = kad_table_shorten(&node->table, out, len, path[len - 1]);
-	if (n && n <= len)
-		return n;
-	memcpy(out, path, (size_t)len * sizeof(*out));
-	return len;
-}
-
-/*
- * A route lookup's answer: the shortest of the path the target answered
- * along and the paths other answers gave for it, each shortened once more
- * with what the table learned meanwhile.  The target's answer proves it
- * is there; every piece of the path chosen has carried a message.
- */
-static uint8_t route_of(struct kad_node *node, const struct lookup *lk, const struct cand *c,
-			kad_tag *path)
-{
-	kad_tag alt[KAD_PATH_MAX];
-	uint8_t len = shortest_way(node, c->path, c->path_len, path), alt_len;
-
-	if (lk->best_len && lk->best_len < len) {
-		alt_len = shortest_way(node, lk->best, lk->best_len, alt);
-		if (alt_len < len) {
-			memcpy(path, alt, (size_t)alt_len * sizeof(*path));
-			len = alt_len;
-		}
-	}
-	return len;
-}
-
-/* The lookup is over: a route lookup answers, with @c if it found the target. */
-static void lookup_finish(struct kad_node *node, struct lookup *lk, const struct cand *c)
-{
-	unsigned int rounds = c ? c->depth : lookup_rounds(lk);
-	kad_tag path[KAD_PATH_MAX];
+	unsigned int rounds = lk->got_len ? lk->got_depth : lookup_rounds(lk);
 
 	node->stats.lookup_rounds += rounds;
-	if (c) {
+	if (lk->got_len) {
 		node->stats.lookups_found++;
-		if (lk->route)
-			answer(node, KAD_OUT_ROUTE, &lk->target, path, route_of(node, lk, c, path),
-			       lk->cookie, rounds, lk->rpcs);
+		answer(node, KAD_OUT_ROUTE, &lk->target, lk->got, lk->got_len, lk->cookie,
+		       rounds, lk->rpcs);
 	} else {
 		node->stats.lookups_failed++;
 		if (lk->route)
@@ -558,6 +526,11 @@ static void cand_add(struct kad_node *node, struct lookup *lk, const struct kad_
 	c->state = CAND_NEW;
 }
 
+static bool is_target(const struct lookup *lk, const struct kad_id *id)
+{
+	return lk->route && !memcmp(id, &lk->target, sizeof(*id));
+}
+
 static void ask(struct kad_node *node, struct lookup *lk, struct cand *c)
 {
 	if (!query(node, KAD_MSG_FIND_NODE, &c->id, c->path, c->path_len, &lk->target, lk)) {
@@ -567,6 +540,8 @@ static void ask(struct kad_node *node, struct lookup *lk, struct cand *c)
 	c->state = CAND_ASKED;
 	lk->inflight++;
 	lk->rpcs++;
+	if (is_target(lk, &c->id))
+		lk->asked_len = c->path_len;
 }
 
 /*
@@ -600,7 +575,7 @@ static void lookup_advance(struct kad_node *node, struct lookup *lk)
 		waiting = true;
 	}
 	if (!waiting && !lk->inflight)
-		lookup_finish(node, lk, NULL);
+		lookup_finish(node, lk);
 }
 
 static struct lookup *lookup_start(struct kad_node *node, const struct kad_id *target,
@@ -653,10 +628,7 @@ void kad_lookup(struct kad_node *node, const struct kad_id *target, uint64_t coo
 	}
 	e = kad_table_find(&node->table, target);
 	if (e && e->path_len <= node->cfg.path_max) {
-		kad_tag path[KAD_PATH_MAX];
-
-		answer(node, KAD_OUT_ROUTE, target, path,
-		       shortest_way(node, e->path, e->path_len, path), cookie, 0, 0);
+		answer(node, KAD_OUT_ROUTE, target, e->path, e->path_len, cookie, 0, 0);
 		return;
 	}
 	if (!lookup_start(node, target, true, cookie))
@@ -665,19 +637,97 @@ void kad_lookup(struct kad_node *node, const struct kad_id *target, uint64_t coo
 
 /* ---- Messages ---- */
 
-/* A route lookup keeps the shortest path to its target that it was given. */
-static void lookup_note_best(struct lookup *lk, const kad_tag *path, uint8_t len)
+/*
+ * A route lookup's target, asked already, comes with a path shorter than
+ * any it was asked along: it is asked along this one too.  The route is
+ * then still a path the target answered along, only a shorter one.
+ */
+static void ask_target_again(struct kad_node *node, struct lookup *lk, struct cand *c,
+			     const kad_tag *path, uint8_t len, uint8_t depth)
+{
+	if (lk->asked_len && len >= lk->asked_len)
+		return;
+	if (!query(node, KAD_MSG_FIND_NODE, &c->id, path, len, &lk->target, lk))
+		return;
+	c->state = CAND_ASKED;
+	c->depth = depth;
+	lk->asked_len = len;
+	lk->inflight++;
+	lk->rpcs++;
+}
+
+/* Keeps @path in *@keep if it is shorter than what is there (*@keep_len). */
+static bool keep_shorter(kad_tag **keep, uint8_t *keep_len, const kad_tag *path, uint8_t len)
 {
 	kad_tag *p;
 
-	if (lk->best_len && lk->best_len <= len)
-		return;
-	p = realloc(lk->best, (size_t)len * sizeof(*p));
+	if (*keep_len && *keep_len <= len)
+		return false;
+	p = realloc(*keep, (size_t)len * sizeof(*p));
 	if (!p)
-		return;
+		return false;
 	memcpy(p, path, (size_t)len * sizeof(*p));
-	lk->best = p;
-	lk->best_len = len;
+	*keep = p;
+	*keep_len = len;
+	return true;
+}
+
+/* Whether a query to @lk's target along fewer than @hops hops is out. */
+static bool target_query_out(const struct kad_node *node, const struct lookup *lk,
+			     unsigned int hops)
+{
+	for (const struct kad_deadline *d = node->rpcs.head; d; d = d->next) {
+		const struct rpc *r = (const struct rpc *)d;
+
+		if (r->lookup == lk && r->path_len < hops &&
+		    !memcmp(&r->peer, &lk->target, sizeof(r->peer)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether a route lookup has its answer: the target answered, and no query
+ * to it along a shorter path than that is still out.
+ */
+static bool route_settled(const struct kad_node *node, const struct lookup *lk)
+{
+	return lk->got_len && !target_query_out(node, lk, lk->got_len);
+}
+
+/* The target answered along @path, for the route lookup @lk. */
+static void target_answered(struct kad_node *node, struct lookup *lk, const struct cand *c,
+			    const kad_tag *path, uint8_t len)
+{
+	if (keep_shorter(&lk->got, &lk->got_len, path, len))
+		lk->got_depth = c->depth;
+	if (route_settled(node, lk))
+		lookup_finish(node, lk);
+}
+
+/*
+ * A query to the route lookup's target along @path went unanswered.  If
+ * every query to it has now failed, it is asked along the other path heard
+ * of, if any: the first path may have gone through a node that left.
+ */
+static void target_failed(struct kad_node *node, struct lookup *lk, struct cand *c,
+			  const kad_tag *path, uint8_t len)
+{
+	if (route_settled(node, lk)) {
+		lookup_finish(node, lk);
+		return;
+	}
+	if (!lk->got_len && !target_query_out(node, lk, UINT_MAX)) {
+		bool same = lk->alt_len == len && !memcmp(lk->alt, path, (size_t)len * sizeof(*path));
+
+		c->state = CAND_FAILED;
+		if (lk->alt_len && !same) {
+			lk->asked_len = 0;
+			ask_target_again(node, lk, c, lk->alt, lk->alt_len, lk->alt_depth);
+		}
+		lk->alt_len = 0;
+	}
+	lookup_advance(node, lk);
 }
 
 /* The nodes of a NODES answer from @c join @lk's shortlist. */
@@ -704,11 +754,11 @@ static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c
 		/*
 		 * Skip what could not change the shortlist before working on it;
 		 * a route lookup's target, though, may come with a shorter path
-		 * after it was asked, and the route takes the shortest.
+		 * after it was asked, and is then asked again.
 		 */
-		target = lk->route && !memcmp(&wn.id, &lk->target, sizeof(wn.id));
+		target = is_target(lk, &wn.id);
 		have = cand_find(lk, &wn.id);
-		if (target ? lk->best_len == 1 : have ? have->state != CAND_NEW || have->path_len <= 1 :
+		if (target ? lk->asked_len == 1 : have ? have->state != CAND_NEW || have->path_len <= 1 :
 		    lk->n == max && kad_cmp_distance(&lk->target, &lk->c[lk->n - 1].id, &wn.id) < 0)
 			continue;
 		memcpy(path, base, (size_t)base_len * sizeof(*path));
@@ -718,9 +768,13 @@ static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c
 					kad_tag_of(&wn.id));
 		if (!len || len > node->cfg.path_max)
 			continue;
-		if (target)
-			lookup_note_best(lk, path, (uint8_t)len);
-		cand_add(node, lk, &wn.id, path, (uint8_t)len, depth);
+		if (target && have && have->state != CAND_NEW) {
+			if (len < lk->asked_len)
+				ask_target_again(node, lk, have, path, (uint8_t)len, depth);
+			else if (keep_shorter(&lk->alt, &lk->alt_len, path, (uint8_t)len))
+				lk->alt_depth = depth;
+		} else
+			cand_add(node, lk, &wn.id, path, (uint8_t)len, depth);
 	}
 }
 
@@ -737,20 +791,20 @@ static void on_answer(struct kad_node *node, const struct kad_id *from, const st
 	node->stats.rpcs_answered++;
 	contact(node, from, r->path, r->path_len);
 	lk = r->lookup;
-	free(r);
-	if (!lk)
-		return;
-	lk->inflight--;
-	c = cand_find(lk, from);
-	if (!c)
-		return;
-	c->state = CAND_DONE;
-	if (lk->route && !memcmp(from, &lk->target, sizeof(*from))) {
-		lookup_finish(node, lk, c);
-		return;
+	c = lk ? cand_find(lk, from) : NULL;
+	if (lk)
+		lk->inflight--;
+	if (c) {
+		c->state = CAND_DONE;
+		/* The target's answer may end the lookup (and free it). */
+		if (is_target(lk, from)) {
+			target_answered(node, lk, c, r->path, r->path_len);
+		} else {
+			merge_nodes(node, lk, c, msg);
+			lookup_advance(node, lk);
+		}
 	}
-	merge_nodes(node, lk, c, msg);
-	lookup_advance(node, lk);
+	free(r);
 }
 
 static void on_request(struct kad_node *node, const struct kad_id *from, const struct kad_msg *msg)
@@ -889,9 +943,13 @@ static void expire_rpcs(struct kad_node *node)
 			struct cand *c = cand_find(lk, &r->peer);
 
 			lk->inflight--;
-			if (c)
-				c->state = CAND_FAILED;
-			lookup_advance(node, lk);
+			if (c && is_target(lk, &r->peer)) {
+				target_failed(node, lk, c, r->path, r->path_len);
+			} else {
+				if (c)
+					c->state = CAND_FAILED;
+				lookup_advance(node, lk);
+			}
 		}
 		free(r);
 	}
@@ -962,7 +1020,7 @@ void kad_tick(struct kad_node *node, uint64_t now_ms)
 	node->now = now_ms;
 	expire_rpcs(node);
 	while (kad_deadline_first(&node->lookups) <= now_ms)
-		lookup_finish(node, lookup_of(node->lookups.head), NULL);
+		lookup_finish(node, lookup_of(node->lookups.head));
 	if (node->bootstrap) {
 		/* Joining: a lookup of itself finds the nodes nearest to it. */
 		node->bootstrap = false;
