@@ -71,6 +71,7 @@ uint64_t now_ms(void)
 enum {
 	OPT_REFRESH = 256,
 	OPT_RPC_TIMEOUT,
+	OPT_RPC_HOP_TIMEOUT,
 	OPT_LOOKUP_TIMEOUT,
 };
 
@@ -79,6 +80,7 @@ static const struct option long_options[] = {
 	{ "alpha", required_argument, NULL, 'a' },
 	{ "refresh-interval", required_argument, NULL, OPT_REFRESH },
 	{ "rpc-timeout", required_argument, NULL, OPT_RPC_TIMEOUT },
+	{ "rpc-hop-timeout", required_argument, NULL, OPT_RPC_HOP_TIMEOUT },
 	{ "lookup-timeout", required_argument, NULL, OPT_LOOKUP_TIMEOUT },
 	{ "port", required_argument, NULL, 'p' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -99,12 +101,13 @@ static void usage(FILE *f)
 		"  -a, --alpha N              queries in flight per lookup (%u)\n"
 		"      --refresh-interval MS  bucket refresh period (%u)\n"
 		"      --rpc-timeout MS       a query unanswered this long has failed (%u)\n"
+		"      --rpc-hop-timeout MS   ... or this long per hop of its path, if longer (%u)\n"
 		"      --lookup-timeout MS    a lookup gives up after this long (%u)\n"
 		"  -p, --port PORT            the AF_VCOYO port helpers talk on (%u)\n"
 		"  -v, --verbose              log one line per event; twice, per message\n"
 		"  -q, --quiet                log errors only\n"
 		"  -h, --help                 this text\n",
-		PROG, def.k, def.alpha, def.refresh_ms, def.rpc_timeout_ms,
+		PROG, def.k, def.alpha, def.refresh_ms, def.rpc_timeout_ms, def.rpc_hop_ms,
 		def.lookup_timeout_ms, KAD_PORT);
 }
 
@@ -161,6 +164,9 @@ static void parse_options(int argc, char **argv, struct vcoyod_options *opt)
 			break;
 		case OPT_RPC_TIMEOUT:
 			opt->kad.rpc_timeout_ms = parse_uint("--rpc-timeout", optarg, 10, 600000);
+			break;
+		case OPT_RPC_HOP_TIMEOUT:
+			opt->kad.rpc_hop_ms = parse_uint("--rpc-hop-timeout", optarg, 0, 60000);
 			break;
 		case OPT_LOOKUP_TIMEOUT:
 			opt->kad.lookup_timeout_ms = parse_uint("--lookup-timeout", optarg, 10,
