@@ -2,9 +2,10 @@
 # Links between neighbours over UDP: node settings per namespace; links over
 # IPv4 and IPv6 that come up with hellos and show the neighbour's key and
 # address, an rtt and growing counters; expected keys; links that go down in
-# silence and come back by themselves; malformed packets counted, each by its
-# reason, and harmless; refusals (bad endpoints, unknown links, a port change
-# under live links, no CAP_NET_ADMIN); module unload with live links.
+# silence and come back by themselves, and never while hellos come, however
+# busy the node; malformed packets counted, each by its reason, and harmless;
+# refusals (bad endpoints, unknown links, a port change under live links, no
+# CAP_NET_ADMIN); module unload with live links.
 #
 # Topology: nodes a and b joined by a veth pair va--vb carrying 10.0.0.1/24
 # and fd00::1/64 (a), 10.0.0.2/24 and fd00::2/64 (b), and 10.0.0.3/24 on b,
@@ -161,7 +162,7 @@ add_link()
 
 
 # Link ids, set by add_link.
-ab='' ba='' ab6='' ba6='' decoy='' ll='' ll_b='' llx=''
+ab='' ba='' ab6='' ba6='' decoy='' flood='' ll='' ll_b='' llx=''
 
 # The two nodes and their identities.
 key_file()
@@ -327,6 +328,32 @@ check "the decoy link: the key and address of that hello, one more packet" wait_
 check "the decoy link is down again within the link timeout" wait_for 5 state_is a "$decoy" down
 check "link del the decoy" on a vcoyo-nl link del "$decoy"
 check "the IPv4 links stayed up through all of it" all_up a "$ab" b "$ba"
+
+# A link that hears hellos all the time never goes down, however busy its
+# node.  The hellos come as fast as wire-gen can send them, and a batch of
+# node sets keeps conf_lock busy while making the hello work run again and
+# again (every node set reschedules it at once): a hello lands between the
+# work's reading of the clock and its look at the link, which must not
+# take that hello for a silence of hours.
+add_link flood a 10.0.0.3:5556
+on a vcoyo-nl monitor >"$dir/flood.mon" 2>&1 &
+flood_mon=$!
+on b wire-gen -c 100000000 -b 10.0.0.3 -p 5556 hello 10.0.0.1 4477 "$PX" &
+flood_gen=$!
+check "the flooded link comes up" wait_for 10 state_is a "$flood" up
+yes "node set hello-interval $HELLO_MS" | head -n 3000 >"$dir/busy.nl"
+ticks0=$(stat a hello_sent)
+check "3000 node sets, each running the hello work at once" on a vcoyo-nl -b "$dir/busy.nl"
+# The monitor stops first: once the hellos stop, the link may go down.
+kill "$flood_mon"
+wait "$flood_mon"
+kill "$flood_gen"
+wait "$flood_gen" 2>/dev/null
+check "the hello work ran hundreds of times meanwhile" \
+	stat_ge a hello_sent $((ticks0 + 300))
+check "the flooded link never went down" sh -c \
+	"grep '^link $flood ' '$dir/flood.mon'; ! grep -q '^link $flood down' '$dir/flood.mon'"
+check "link del the flooded link" on a vcoyo-nl link del "$flood"
 
 # Expected keys: the wrong one keeps the link from coming up.
 check "link del a's IPv4 link" on a vcoyo-nl link del "$ab"
