@@ -7,13 +7,18 @@
  * nearest to it, and goes on with the answers.  What differs is reach: a
  * node can only talk to nodes it knows a path to.  An answer names each
  * node with the answering node's path to it; the asker joins its own path
- * to the answering node and that one, then shortens the result through the
- * nodes it already knows (kad_table_shorten).  Only nodes that answered, or
- * asked, enter the table, so every path in it has carried a message.
+ * to the answering node and that one, then shortens the result through
+ * any node on a path it already knows (kad_table_shorten).  Only nodes that
+ * answered, or asked, enter the table, so every path in it has carried a
+ * message.
  *
  * A route lookup (a route miss) ends when the target itself answers: the
- * path it answered along is the route.  A target in the table is answered
- * at once, from the table.
+ * shortest path it answered along is the route, and the target is asked
+ * again whenever an answer brings a shorter path to it.  A target in the
+ * table is answered at once, from the table.
+ *
+ * A query's deadline grows with its path (rpc_timeout), and a lookup's with
+ * its slowest query's (lookup_allow).
  */
 #include <errno.h>
 #include <limits.h>
