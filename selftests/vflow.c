@@ -20,9 +20,24 @@
  *	counts different datagrams.
  *   vflow echo [-t MS] PORT
  *	send every datagram back to its sender, until none came for MS.
+ *   vflow mesh [-n COUNT] [-i MS] [-t MS] FILE
+ *	many flows between the nodes of a test at once, from one process:
+ *	FILE has a flow a line, "SRC-NETNS DST-NETNS ADDRESS PORT" (names in
+ *	/run/netns).  For each, PORT is bound in DST-NETNS and a socket made
+ *	in SRC-NETNS; then a round of one datagram into every flow goes every
+ *	MS ms (-i, default 500), COUNT rounds (default 3, at most 64), and
+ *	the receivers wait until every flow has all its datagrams or none
+ *	came for MS ms (-t, default 20000).  One line per flow, "flow N SRC
+ *	-> DST port P: received R bad B duplicates D sent S", then " failed"
+ *	and "ROUND:ERRNO-NAME" for each send that failed; at the end,
+ *	"flows F complete C".  A datagram of another flow counts as bad.
+ *	Exits 1 unless every flow is complete.  One process instead of two
+ *	per flow: on a debug kernel a process costs a second to start.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,7 +57,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vflow send [-n COUNT] [-i MS] [-s SIZE] [-c] ADDRESS PORT\n"
 			"       vflow recv [-n COUNT] [-t MS] [-r FILE] PORT\n"
-			"       vflow echo [-t MS] PORT\n");
+			"       vflow echo [-t MS] PORT\n"
+			"       vflow mesh [-n COUNT] [-i MS] [-t MS] FILE\n");
 	exit(2);
 }
 
@@ -273,6 +289,198 @@ static int do_recv(int argc, char **argv, bool echo)
 	return bad || (count && got < count);
 }
 
+/* ---- mesh: many flows, each between two network namespaces ---- */
+
+#define MESH_MAX	1024
+#define MESH_ROUNDS_MAX	64
+#define MESH_SIZE	64
+
+struct flow {
+	char src[64], dst[64];
+	struct sockaddr_vcoyo to;
+	int rx, tx;
+	long sent, got, bad;
+	uint64_t seen;		/* bit n: datagram n arrived */
+	char errors[256];	/* the errno names of failed sends */
+};
+
+/* Enter the network namespace /run/netns/@name, or the one @fd is of. */
+static void enter_netns(const char *name, int fd)
+{
+	char path[128];
+	int nsfd = fd;
+
+	if (name) {
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0) {
+			fprintf(stderr, "vflow: %s: %s\n", path, strerror(errno));
+			exit(1);
+		}
+	}
+	if (setns(nsfd, CLONE_NEWNET)) {
+		perror("vflow: setns");
+		exit(1);
+	}
+	if (name)
+		close(nsfd);
+}
+
+/* A socket stays in the namespace it was made in: make both, then return. */
+static void flow_open(struct flow *f, int home)
+{
+	enter_netns(f->dst, -1);
+	f->rx = open_socket();
+	bind_port(f->rx, ntohs(f->to.svc_port));
+	enter_netns(f->src, -1);
+	f->tx = open_socket();
+	enter_netns(NULL, home);
+}
+
+static int mesh_read(const char *file, struct flow *flows)
+{
+	char addr[256], line[512];
+	struct vcoyo_addr a;
+	const char *err;
+	FILE *in = fopen(file, "r");
+	long port;
+	int n = 0;
+
+	if (!in) {
+		perror(file);
+		exit(1);
+	}
+	while (fgets(line, sizeof(line), in)) {
+		struct flow *f = &flows[n];
+
+		line[strcspn(line, "\n")] = '\0';
+		if (n == MESH_MAX || sscanf(line, "%63s %63s %255s %ld", f->src, f->dst, addr,
+					    &port) != 4 || port < 1 || port > 65535 ||
+		    vcoyo_addr_parse(addr, &a, &err)) {
+			fprintf(stderr, "vflow: %s: bad flow '%s'\n", file, line);
+			exit(2);
+		}
+		vcoyo_sockaddr(&f->to, family, &a, port);
+		n++;
+	}
+	fclose(in);
+	return n;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Take what arrived within @ms; false if nothing did. */
+static bool mesh_receive(struct flow *flows, int n, long ms)
+{
+	static struct pollfd pfd[MESH_MAX];
+	uint8_t buf[MESH_SIZE + 1];
+	uint64_t seq;
+	bool any = false;
+	ssize_t len;
+	int i;
+
+	for (i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = flows[i].rx, .events = POLLIN };
+	if (poll(pfd, n, ms) <= 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		struct flow *f = &flows[i];
+
+		while ((len = recv(f->rx, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+			any = true;
+			f->got++;
+			memcpy(&seq, buf, sizeof(seq));
+			/* The flow's number is in the high half of each seq. */
+			if (!intact(buf, len) || seq >> 32 != (uint64_t)i ||
+			    (seq & 0xffffffff) >= MESH_ROUNDS_MAX)
+				f->bad++;
+			else
+				f->seen |= 1ull << (seq & 0xffffffff);
+		}
+	}
+	return any;
+}
+
+static int do_mesh(int argc, char **argv)
+{
+	static struct flow flows[MESH_MAX];
+	long rounds = 3, interval = 500, idle = 20000, r;
+	int home, opt, n, i, complete = 0;
+	uint8_t buf[MESH_SIZE];
+	struct timespec t0;
+	long left;
+
+	while ((opt = getopt(argc, argv, "n:i:t:")) != -1) {
+		switch (opt) {
+		case 'n':
+			rounds = number(optarg, 1, MESH_ROUNDS_MAX);
+			break;
+		case 'i':
+			interval = number(optarg, 0, 60000);
+			break;
+		case 't':
+			idle = number(optarg, 1, 600000);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	family = vcoyo_af();
+	n = mesh_read(argv[optind], flows);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0) {
+		perror("vflow: /proc/self/ns/net");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		flow_open(&flows[i], home);
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i++) {
+			struct flow *f = &flows[i];
+
+			fill(buf, sizeof(buf), (uint64_t)i << 32 | r);
+			if (sendto(f->tx, buf, sizeof(buf), 0, (struct sockaddr *)&f->to,
+				   sizeof(f->to)) == sizeof(buf))
+				f->sent++;
+			else if (strlen(f->errors) < sizeof(f->errors) - 32)
+				snprintf(f->errors + strlen(f->errors), 32, " %ld:%s", r,
+					 strerrorname_np(errno));
+		}
+		/* Receive while the round's interval goes by. */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while ((left = interval - ms_since(&t0)) > 0)
+			mesh_receive(flows, n, left);
+	}
+	for (;;) {
+		for (i = 0; i < n; i++)
+			if (flows[i].seen != (rounds == 64 ? ~0ull : (1ull << rounds) - 1))
+				break;
+		if (i == n || !mesh_receive(flows, n, idle))
+			break;
+	}
+
+	for (i = 0; i < n; i++) {
+		struct flow *f = &flows[i];
+		int arrived = __builtin_popcountll(f->seen);
+
+		printf("flow %d %s -> %s port %u: received %d bad %ld duplicates %ld sent %ld%s%s\n",
+		       i, f->src, f->dst, ntohs(f->to.svc_port), arrived, f->bad,
+		       f->got - f->bad - arrived, f->sent, *f->errors ? " failed" : "", f->errors);
+		complete += arrived == rounds && !f->bad;
+	}
+	printf("flows %d complete %d\n", n, complete);
+	return complete != n;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -283,6 +491,8 @@ int main(int argc, char **argv)
 		return do_recv(argc - 1, argv + 1, false);
 	if (!strcmp(argv[1], "echo"))
 		return do_recv(argc - 1, argv + 1, true);
+	if (!strcmp(argv[1], "mesh"))
+		return do_mesh(argc - 1, argv + 1);
 	usage();
 	return 2;
 }
