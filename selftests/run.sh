@@ -109,11 +109,38 @@ kernel_checks()
 	fi
 
 	[ -n "$guest_tests" ] || return
-	# shellcheck disable=SC2086
-	if ! "$top/selftests/vm/mkinitramfs.sh" "$kout/initrd.gz" "$kout/module/vcoyo.ko" \
-		"$KMODDIR" $guest_tests >"$kout/initrd.log" 2>&1; then
-		sed 's/^/# /' "$kout/initrd.log"
-		fail "$k: initramfs"
+	# A test that says "# vcoyo-own-guest" runs in a guest of its own,
+	# booted beside the first: the guests' scripts mostly run one process
+	# at a time, and a second guest keeps the second core busy.
+	own= rest=
+	for t in $guest_tests; do
+		if grep -q '^# vcoyo-own-guest$' "$top/selftests/$t"; then
+			own="$own $t"
+		else
+			rest="$rest $t"
+		fi
+	done
+	guest_checks "$k" "$kout" "$k" $rest >"$kout/guest.report" 2>&1 &
+	if [ -n "$own" ]; then
+		mkdir -p "$kout/own"
+		# shellcheck disable=SC2086
+		guest_checks "$k" "$kout/own" "$k (own guest)" $own >"$kout/own.report" 2>&1
+	fi
+	wait
+	cat "$kout/guest.report" "$kout/own.report" 2>/dev/null
+}
+
+# One guest: GUEST_CHECKS KERNEL DIR NAME TEST...: build its initramfs with
+# the TESTs, boot it, collect their TAP into DIR, judge what it printed.
+guest_checks()
+{
+	k=$1 gout=$2 gname=$3
+	shift 3
+	[ $# -gt 0 ] || return 0
+	if ! "$top/selftests/vm/mkinitramfs.sh" "$gout/initrd.gz" "$kout/module/vcoyo.ko" \
+		"$KMODDIR" "$@" >"$gout/initrd.log" 2>&1; then
+		sed 's/^/# /' "$gout/initrd.log"
+		fail "$gname: initramfs"
 		return
 	fi
 
@@ -121,37 +148,37 @@ kernel_checks()
 	# patching has been seen to trap at boot, a second in, before any
 	# module) boots again, up to three times in all; its log is kept.
 	for attempt in 1 2 3; do
-		echo "# $k: booting $KIMAGE"
+		echo "# $gname: booting $KIMAGE"
 		timeout "${VCOYO_VM_TIMEOUT:-2700}" qemu-system-x86_64 -accel tcg -cpu max \
 			-smp "${VCOYO_VM_CPUS:-2}" -m "${VCOYO_VM_MEM:-1536}" \
 			-nodefaults -display none -no-reboot \
-			-kernel "$KIMAGE" -initrd "$kout/initrd.gz" \
+			-kernel "$KIMAGE" -initrd "$gout/initrd.gz" \
 			-append "console=ttyS0 panic=-1 loglevel=6 vcoyo.timeout=${VCOYO_TEST_TIMEOUT:-600}" \
-			-serial "file:$kout/console.log" -serial "file:$kout/tap.log" \
-			>"$kout/qemu.log" 2>&1
+			-serial "file:$gout/console.log" -serial "file:$gout/tap.log" \
+			>"$gout/qemu.log" 2>&1
 		rc=$?
-		[ $rc -eq 0 ] || echo "# $k: qemu exited with $rc (124: timed out)"
+		[ $rc -eq 0 ] || echo "# $gname: qemu exited with $rc (124: timed out)"
 		# The serial line turns \n into \r\n.
-		tr -d '\r' <"$kout/tap.log" >"$kout/tap.txt" && mv "$kout/tap.txt" "$kout/tap.log"
-		grep -q '^# vcoyo-kernel:' "$kout/tap.log" && break
+		tr -d '\r' <"$gout/tap.log" >"$gout/tap.txt" && mv "$gout/tap.txt" "$gout/tap.log"
+		grep -q '^# vcoyo-kernel:' "$gout/tap.log" && break
 		[ $attempt -lt 3 ] || break
-		mv "$kout/console.log" "$kout/console-boot$attempt.log"
-		echo "# $k: the guest died booting, before its init ran (console-boot$attempt.log)"
+		mv "$gout/console.log" "$gout/console-boot$attempt.log"
+		echo "# $gname: the guest died booting, before its init ran (console-boot$attempt.log)"
 	done
 
-	if grep -q '^# vcoyo-insmod-failed' "$kout/tap.log"; then
-		fail "$k: insmod vcoyo.ko"
+	if grep -q '^# vcoyo-insmod-failed' "$gout/tap.log"; then
+		fail "$gname: insmod vcoyo.ko"
 	fi
-	for t in $guest_tests; do
+	for t in "$@"; do
 		t=$(basename "$t")
-		sed -n "/^# vcoyo-test: $t\$/,/^# vcoyo-exit: $t /p" "$kout/tap.log" >"$kout/$t.tap"
-		collect "$k/$t" "$kout/$t.tap"
-		ex=$(sed -n "s/^# vcoyo-exit: $t \([0-9]*\)\$/\1/p" "$kout/$t.tap")
-		plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$kout/$t.tap")
-		points=$(grep -cE '^(not )?ok ' "$kout/$t.tap")
+		sed -n "/^# vcoyo-test: $t\$/,/^# vcoyo-exit: $t /p" "$gout/tap.log" >"$gout/$t.tap"
+		collect "$k/$t" "$gout/$t.tap"
+		ex=$(sed -n "s/^# vcoyo-exit: $t \([0-9]*\)\$/\1/p" "$gout/$t.tap")
+		plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$gout/$t.tap")
+		points=$(grep -cE '^(not )?ok ' "$gout/$t.tap")
 		if [ -z "$ex" ]; then
 			fail "$k/$t: finished (it did not: hang or crash)"
-		elif [ "$ex" != 0 ] && ! grep -q '^not ok' "$kout/$t.tap"; then
+		elif [ "$ex" != 0 ] && ! grep -q '^not ok' "$gout/$t.tap"; then
 			fail "$k/$t: exited with status $ex"
 		elif [ -z "$plan" ] || [ "$plan" != "$points" ]; then
 			fail "$k/$t: plan ${plan:-missing} matches $points test points"
@@ -159,24 +186,24 @@ kernel_checks()
 	done
 
 	what="kernel log free of oops, WARN, BUG, KASAN, UBSAN, lockdep and RCU reports"
-	if grep -Eq "$log_splats" "$kout/console.log"; then
-		grep -E -A12 "$log_splats" "$kout/console.log" | head -n 60 | sed 's/^/# /'
-		fail "$k: $what"
+	if grep -Eq "$log_splats" "$gout/console.log"; then
+		grep -E -A12 "$log_splats" "$gout/console.log" | head -n 60 | sed 's/^/# /'
+		fail "$gname: $what"
 	else
-		pass "$k: $what"
+		pass "$gname: $what"
 	fi
-	if grep -q '^# vcoyo-kmemleak-begin' "$kout/tap.log"; then
-		sed -n '/^# vcoyo-kmemleak-begin/,/^# vcoyo-kmemleak-end/p' "$kout/tap.log" \
-			>"$kout/kmemleak.log"
-		leaks=$(grep -c 'unreferenced object' "$kout/kmemleak.log")
+	if grep -q '^# vcoyo-kmemleak-begin' "$gout/tap.log"; then
+		sed -n '/^# vcoyo-kmemleak-begin/,/^# vcoyo-kmemleak-end/p' "$gout/tap.log" \
+			>"$gout/kmemleak.log"
+		leaks=$(grep -c 'unreferenced object' "$gout/kmemleak.log")
 		if [ "$leaks" -eq 0 ]; then
-			pass "$k: kmemleak finds no leak"
+			pass "$gname: kmemleak finds no leak"
 		else
-			head -n 40 "$kout/kmemleak.log" | sed 's/^/# /'
-			fail "$k: kmemleak finds no leak ($leaks objects)"
+			head -n 40 "$gout/kmemleak.log" | sed 's/^/# /'
+			fail "$gname: kmemleak finds no leak ($leaks objects)"
 		fi
 	fi
-	grep -q '^# vcoyo-done' "$kout/tap.log" || fail "$k: guest ran to the end"
+	grep -q '^# vcoyo-done' "$gout/tap.log" || fail "$gname: guest ran to the end"
 }
 
 host_checks >"$out/host.report" 2>&1 &

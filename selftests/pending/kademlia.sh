@@ -11,6 +11,8 @@
 # starts as few as it can: the namespaces and the veth pairs are made by one
 # ip batch each, every node is set up by one ip and one vcoyo-nl batch, the
 # 50 flows run in one vflow mesh, and the addresses live in shell variables.
+# It runs in a guest of its own, with a time limit of its own.
+# vcoyo-own-guest
 # vcoyo-timeout: 1500
 # shellcheck source=lib.sh
 . ./lib.sh
