@@ -14,6 +14,13 @@
 # It runs in a guest of its own, with a time limit of its own.
 # vcoyo-own-guest
 # vcoyo-timeout: 1500
+#
+# Pending: not yet part of make check (selftests/*.sh only).  It passes on
+# 6.1 and 6.12 (18 of 18, 213 s on 6.1), but not on the debug kernel, which
+# cannot carry 30 nodes and their helpers at this pace: 37 of the 50 pairs
+# arrived with the guest to itself, 9 of 50 beside the other guests of make
+# check.  Run it with
+#   selftests/run.sh -k "6.1 6.12 debug" pending/kademlia.sh
 # shellcheck source=lib.sh
 . ./lib.sh
 
@@ -21,10 +28,18 @@ N=${KAD_NODES:-30}
 CHORDS=${KAD_CHORDS:-15}
 PAIRS=${KAD_PAIRS:-50}
 SEED=${KAD_SEED:-4242}
-MISS_MS=8000
-# Short for a test, so that a refresh goes by in seconds; k small enough
-# that a lookup in 30 nodes does not ask them all.
-REFRESH_MS=15000
+# The debug kernel (kmemleak, KASAN, lockdep) is some twenty times slower
+# than the stock ones, and the test's traffic keeps it busy: a tunnel set
+# up there can take longer than the stock setup timeout.  Its timers are
+# four times longer; what the test checks stays the same.
+SLOW=1
+[ ! -e /sys/kernel/debug/kmemleak ] || SLOW=4
+MISS_MS=$((8000 * SLOW))
+# The library's refresh period: with 15 s, the refreshes of 30 helpers sent
+# some 200 datagrams a second, each switched over three hops on average,
+# more than the debug kernel can carry (its load climbed past 30).  k small
+# enough that a lookup in 30 nodes does not ask them all.
+REFRESH_MS=60000
 K=5
 dir=$(mktemp -d)
 chmod 755 "$dir"
@@ -65,8 +80,8 @@ setup()
 	while read -r key; do
 		(umask 077 && echo "$key" >"$dir/k$i.key")
 		echo "link set lo up" >"$dir/k$i.ip"
-		printf 'id set private-key %s\nnode set hello-interval 250 link-timeout 5000 setup-timeout 4000 miss-timeout %s\n' \
-			"$dir/k$i.key" $MISS_MS >"$dir/k$i.nl"
+		printf 'id set private-key %s\nnode set hello-interval 1000 link-timeout 5000 setup-timeout %s miss-timeout %s\n' \
+			"$dir/k$i.key" $((4000 * SLOW)) $MISS_MS >"$dir/k$i.nl"
 		i=$((i + 1))
 	done <"$dir/keys"
 	[ $i -eq "$N" ] || return 1
@@ -109,7 +124,7 @@ setup()
 daemon()
 {
 	nsenter --net="/run/netns/$(name "$1")" vcoyod -v -k $K --refresh-interval $REFRESH_MS \
-		--rpc-timeout 2000 --lookup-timeout 5000 >>"$dir/k$1.log" 2>&1 &
+		--rpc-timeout $((2000 * SLOW)) --lookup-timeout $((5000 * SLOW)) >>"$dir/k$1.log" 2>&1 &
 	echo $! >"$dir/k$1.pid"
 }
 
@@ -190,7 +205,7 @@ pairs_arrive()
 		echo "$(name "$s") $(name "$d") $(addr "$d") $port"
 		port=$((port + 1))
 	done <"$dir/pairs" >"$dir/flows"
-	vflow mesh -n 3 -i 500 -t 20000 "$dir/flows" >"$dir/mesh.out" 2>&1
+	vflow mesh -n 3 -i 500 -t $((20000 * SLOW)) "$dir/flows" >"$dir/mesh.out" 2>&1
 	rc=$?
 	stats_sum >"$dir/stats"
 	tail -n 1 "$dir/mesh.out"
@@ -285,9 +300,9 @@ follows_path()
 		v=$(node_of "$t") || { echo "no node has tag $t"; return 1; }
 		echo "$v $(switched "$v")"
 	done >"$dir/before"
-	on "$(name "$d")" vflow recv -n 20 -t 10000 9500 >"$dir/far-recv" &
+	on "$(name "$d")" vflow recv -n 20 -t $((10000 * SLOW)) -r "$dir/far-ready" 9500 >"$dir/far-recv" &
 	r=$!
-	sleep 0.5
+	wait_for 30 test -e "$dir/far-ready" >/dev/null
 	on "$(name "$s")" vflow send -n 20 -i 20 "$(addr "$d")" 9500 >/dev/null
 	wait $r
 	grep -q '^received 20 bad 0' "$dir/far-recv" || { cat "$dir/far-recv"; return 1; }
@@ -305,7 +320,7 @@ fi
 ghost()
 {
 	g=$(vcoyo-nl genkey | vcoyo-nl pubkey | vcoyo-nl address)
-	out=$(on k0 vflow send -n 40 -i 250 "$g" 9600)
+	out=$(on k0 vflow send -n $((MISS_MS / 250 + 12)) -i 250 "$g" 9600)
 	echo "$out" | tr '\n' ' '
 	first=$(echo "$out" | grep -m1 EHOSTUNREACH | awk '{ print $1 }')
 	[ -n "$first" ] || return 1
@@ -328,9 +343,9 @@ routed_around()
 	echo "$v" >"$dir/gone"
 	# Its neighbours notice (link timeout), then a refresh goes by.
 	sleep $(((5000 + REFRESH_MS) / 1000 + 2))
-	on "$(name "$d")" vflow recv -t 6000 9700 >"$dir/around-recv" &
+	on "$(name "$d")" vflow recv -t $((6000 * SLOW)) -r "$dir/around-ready" 9700 >"$dir/around-recv" &
 	r=$!
-	sleep 0.5
+	wait_for 30 test -e "$dir/around-ready" >/dev/null
 	on "$(name "$s")" vflow send -n 30 -i 100 "$(addr "$d")" 9700 >"$dir/around-send"
 	wait $r
 	cat "$dir/around-recv"
@@ -374,7 +389,7 @@ restarted()
 	daemon $victim
 	wait_for 30 sh -c "nsenter --net=/run/netns/k$victim vcoyo-nl node show | grep -q 'helper: yes'" ||
 		return 1
-	sleep 3
+	sleep $((3 * SLOW))
 	# A destination k$victim has no route to yet.
 	gone=$(cat "$dir/gone")
 	on k$victim vcoyo-nl route show >"$dir/restart-routes"
@@ -387,13 +402,21 @@ restarted()
 	done
 	[ $i -lt "$N" ] || i=$((N - 1))
 	echo "k$victim -> k$i"
-	on "$(name $i)" vflow recv -n 5 -t 15000 9900 >"$dir/restart-recv" &
+	on "$(name $i)" vflow recv -n 5 -t $((25000 * SLOW)) -r "$dir/restart-ready" 9900 >"$dir/restart-recv" &
 	r=$!
-	sleep 0.5
-	on k$victim vflow send -n 5 -i 300 "$(addr $i)" 9900 >"$dir/restart-send"
+	wait_for 30 test -e "$dir/restart-ready" >/dev/null
+	# A few seconds after its restart the helper knows little more than
+	# its neighbours, and they may still answer with paths through the
+	# node taken away: its first lookup can end unreachable, and the
+	# failed tunnel holds the destination for a setup timeout.  Datagrams
+	# keep coming for 20 s; five must arrive.
+	on k$victim vflow send -n 40 -i 500 "$(addr $i)" 9900 >"$dir/restart-send"
 	wait $r
-	cat "$dir/restart-recv" "$dir/restart-send"
-	grep -q '^received 5 bad 0' "$dir/restart-recv"
+	rc=$?
+	cat "$dir/restart-recv"
+	sort -k2 "$dir/restart-send" | uniq -c -f1 | awk '{ printf "%s %s, ", $1, $3 } END { print "" }'
+	# vflow recv: 0 once 5 intact datagrams came.
+	[ $rc -eq 0 ]
 }
 check "a restarted vcoyod routes again" restarted
 
