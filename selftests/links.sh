@@ -6,6 +6,8 @@
 # busy the node; malformed packets counted, each by its reason, and harmless;
 # refusals (bad endpoints, unknown links, a port change under live links, no
 # CAP_NET_ADMIN); module unload with live links.
+# On the debug kernel it takes close to the default limit.
+# vcoyo-timeout: 1200
 #
 # Topology: nodes a and b joined by a veth pair va--vb carrying 10.0.0.1/24
 # and fd00::1/64 (a), 10.0.0.2/24 and fd00::2/64 (b), and 10.0.0.3/24 on b,
@@ -341,16 +343,16 @@ flood_mon=$!
 on b wire-gen -c 100000000 -b 10.0.0.3 -p 5556 hello 10.0.0.1 4477 "$PX" &
 flood_gen=$!
 check "the flooded link comes up" wait_for 10 state_is a "$flood" up
-yes "node set hello-interval $HELLO_MS" | head -n 3000 >"$dir/busy.nl"
+yes "node set hello-interval $HELLO_MS" | head -n 1000 >"$dir/busy.nl"
 ticks0=$(stat a hello_sent)
-check "3000 node sets, each running the hello work at once" on a vcoyo-nl -b "$dir/busy.nl"
+check "1000 node sets, each running the hello work at once" on a vcoyo-nl -b "$dir/busy.nl"
 # The monitor stops first: once the hellos stop, the link may go down.
 kill "$flood_mon"
 wait "$flood_mon"
 kill "$flood_gen"
 wait "$flood_gen" 2>/dev/null
-check "the hello work ran hundreds of times meanwhile" \
-	stat_ge a hello_sent $((ticks0 + 300))
+check "the hello work ran a hundred times or more meanwhile" \
+	stat_ge a hello_sent $((ticks0 + 100))
 check "the flooded link never went down" sh -c \
 	"grep '^link $flood ' '$dir/flood.mon'; ! grep -q '^link $flood down' '$dir/flood.mon'"
 check "link del the flooded link" on a vcoyo-nl link del "$flood"
