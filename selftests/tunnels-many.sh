@@ -5,9 +5,6 @@
 # gave, truncated, or malformed setups, each counted by its reason and
 # answered, or not, as the wire format says.  tun-gen plays the neighbours
 # from plain UDP sockets.
-#
-# Among the longest on the debug kernel: it runs in a guest of its own.
-# vcoyo-own-guest
 # shellcheck source=lib.sh
 . ./lib.sh
 
