@@ -832,8 +832,144 @@ static void test_malformed(void)
 	kad_free(node);
 }
 
+/*
+ * A neighbour whose link went down is presumed gone: a path through it that
+ * another node still answers with is not asked along, until the neighbour
+ * is back or a refresh period has passed.
+ */
+static void test_gone(void)
+{
+	struct kad_id self, a, b, target;
+	struct kad_config cfg;
+	struct kad_node *node;
+	static struct kad_out out;
+	struct kad_path asked = { 0 };
+	uint32_t txid, tt;
+	kad_tag via_b[2];
+	bool ok;
+
+	random_id(&self);
+	random_id(&a);
+	random_id(&b);
+	random_id(&target);
+	kad_config_default(&cfg);
+	node = hand_node(&self, &cfg, &a, &b);
+	via_b[0] = kad_tag_of(&b);
+	via_b[1] = kad_tag_of(&target);
+	kad_link_down(node, &b, 10);
+
+	kad_lookup(node, &target, 1, 20);
+	ok = take_query(node, &a, &target, &txid, NULL);
+	answer_with(node, &a, txid, &target, via_b, 2, 30);
+	tap_ok(ok && !take_query(node, &target, &target, &tt, NULL),
+	       "link down: a path through the departed neighbour is not asked along");
+	ok = take_route(node, &out);
+	tap_ok(ok && out.type == KAD_OUT_UNREACHABLE,
+	       "link down: with no other path, the miss is answered unreachable");
+
+	kad_lookup(node, &target, 2, 40 + cfg.refresh_ms);
+	ok = take_query(node, &a, &target, &txid, NULL);
+	answer_with(node, &a, txid, &target, via_b, 2, 50 + cfg.refresh_ms);
+	ok = ok && take_query(node, &target, &target, &tt, &asked);
+	tap_ok(ok && asked.len == 3 && asked.hop[1] == kad_tag_of(&b),
+	       "a refresh period later, the path through it is asked along again (%u hops)",
+	       asked.len);
+	kad_free(node);
+
+	node = hand_node(&self, &cfg, &a, &b);
+	kad_link_down(node, &b, 10);
+	kad_link_up(node, &b, 20);
+	kad_lookup(node, &target, 3, 30);
+	ok = take_query(node, &b, &target, &txid, NULL);
+	answer_with(node, &b, txid, &target, via_b + 1, 1, 40);
+	ok = ok && take_query(node, &target, &target, &tt, &asked);
+	tap_ok(ok && asked.len == 2 && asked.hop[0] == kad_tag_of(&b),
+	       "its link back up, the neighbour is a way again (%u hops)", asked.len);
+	kad_free(node);
+}
+
+/* @from sends @node a PING along @path (ending at @node). */
+static void ping_from(struct kad_node *node, const struct kad_id *from, const kad_tag *path,
+		      uint8_t len, uint64_t now)
+{
+	uint8_t buf[KAD_MSG_MAX];
+	size_t n = kad_wire_request(buf, KAD_MSG_PING, 99, path, len, NULL);
+
+	kad_receive(node, from, buf, n, now);
+}
+
+/*
+ * An entry's path is answered from the table only while messages come
+ * along it; when the node is heard from along another path only, that one
+ * takes over once the old one has carried nothing for a refresh period.
+ */
+static void test_stale_path(void)
+{
+	struct kad_id self, a, b, target;
+	struct kad_config cfg;
+	struct kad_node *node;
+	static struct kad_out out;
+	uint32_t txid = 0, tt = 0;
+	kad_tag direct, by_b[3];
+	bool ok;
+
+	random_id(&self);
+	random_id(&a);
+	random_id(&b);
+	random_id(&target);
+	kad_config_default(&cfg);
+	node = hand_node(&self, &cfg, &a, &b);
+	direct = kad_tag_of(&target);
+	/* The way from the target: 777, then b, then here. */
+	by_b[0] = 777;
+	by_b[1] = kad_tag_of(&b);
+	by_b[2] = kad_tag_of(&self);
+
+	/* Learnt through a: two hops. */
+	kad_lookup(node, &target, 1, 10);
+	ok = take_query(node, &a, &target, &txid, NULL);
+	answer_with(node, &a, txid, &target, &direct, 1, 20);
+	ok = ok && take_query(node, &target, &target, &tt, NULL);
+	answer_with(node, &target, tt, NULL, NULL, 0, 30);
+	collect(node);
+	nsent = 0;
+
+	/* Heard from along three hops by b, while its path is fresh: kept. */
+	ping_from(node, &target, by_b, 3, 100);
+	collect(node);
+	nsent = 0;
+	kad_lookup(node, &target, 2, 110);
+	ok = ok && take_route(node, &out);
+	tap_ok(ok && out.type == KAD_OUT_ROUTE && out.path.len == 2 &&
+	       out.path.hop[0] == kad_tag_of(&a),
+	       "stale paths: a fresh path is answered from the table (%u hops)", out.path.len);
+
+	/* A refresh period on, only b's way carries its messages: it takes over. */
+	ping_from(node, &target, by_b, 3, 100 + cfg.refresh_ms);
+	collect(node);
+	nsent = 0;
+	kad_lookup(node, &target, 3, 110 + cfg.refresh_ms);
+	ok = take_route(node, &out);
+	tap_ok(ok && out.type == KAD_OUT_ROUTE && out.path.len == 3 &&
+	       out.path.hop[0] == kad_tag_of(&b),
+	       "stale paths: the way it was last heard along replaces a path silent for a refresh period (%u hops)",
+	       out.path.len);
+
+	/* Silent for a refresh period: the target is asked, not answered for. */
+	kad_lookup(node, &target, 4, 200 + 2 * cfg.refresh_ms);
+	ok = take_query(node, &target, &target, &tt, NULL);
+	tap_ok(ok && !take_route(node, &out),
+	       "stale paths: a path silent for a refresh period is asked along first");
+	kad_free(node);
+}
+
 int main(void)
 {
+	/* KAD_SEED: other random graphs and IDs, to try a change on many draws. */
+	const char *seed = getenv("KAD_SEED");
+
+	if (seed && strtoull(seed, NULL, 0))
+		rng = strtoull(seed, NULL, 0);
 	test_metric();
 	test_wire();
 	test_shorten();
@@ -850,6 +986,8 @@ int main(void)
 	test_shortest_route(true);
 	test_shortest_route(false);
 	test_deadlines();
+	test_gone();
+	test_stale_path();
 	printf("1..%d\n", tap_count);
 	return tap_failures ? 1 : 0;
 }

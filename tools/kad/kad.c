@@ -15,7 +15,7 @@
  * A route lookup (a route miss) ends when the target itself answers: the
  * shortest path it answered along is the route, and the target is asked
  * again whenever an answer brings a shorter path to it.  A target in the
- * table is answered at once, from the table.
+ * table, heard from within a refresh period, is answered at once.
  *
  * A query's deadline grows with its path (rpc_timeout), and a lookup's with
  * its slowest query's (lookup_allow).
@@ -83,9 +83,23 @@ struct out {
 	uint8_t *msg;
 };
 
+/*
+ * A neighbour whose link went down is presumed gone, with every path
+ * through it, until it is heard from again or a refresh period passes:
+ * the other nodes learn of its departure only as their queries fail, and
+ * until then they keep answering with paths through it.
+ */
+#define GONE_MAX 8
+
+struct gone {
+	kad_tag tag;
+	uint64_t until;			/* 0: the slot is free */
+};
+
 struct kad_node {
 	struct kad_config cfg;
 	struct kad_table table;
+	struct gone gone[GONE_MAX];
 	uint64_t rng;
 	uint64_t now;
 	bool bootstrap;			/* a self lookup is due */
@@ -290,6 +304,49 @@ static bool query(struct kad_node *node, uint8_t type, const struct kad_id *peer
 	return true;
 }
 
+/* ---- Neighbours presumed gone ---- */
+
+static void gone_add(struct kad_node *node, kad_tag tag)
+{
+	struct gone *slot = &node->gone[0];
+
+	/* The same one again, a free slot, or else the one that expires first. */
+	for (unsigned int i = 0; i < GONE_MAX; i++) {
+		struct gone *g = &node->gone[i];
+
+		if (g->until && g->tag == tag) {
+			slot = g;
+			break;
+		}
+		if (g->until < slot->until)
+			slot = g;
+	}
+	slot->tag = tag;
+	slot->until = node->now + node->cfg.refresh_ms;
+}
+
+static void gone_clear(struct kad_node *node, kad_tag tag)
+{
+	for (unsigned int i = 0; i < GONE_MAX; i++)
+		if (node->gone[i].until && node->gone[i].tag == tag)
+			node->gone[i].until = 0;
+}
+
+/* Whether @path goes through, or to, a node presumed gone. */
+static bool through_gone(const struct kad_node *node, const kad_tag *path, unsigned int len)
+{
+	for (unsigned int i = 0; i < GONE_MAX; i++) {
+		const struct gone *g = &node->gone[i];
+
+		if (!g->until || g->until <= node->now)
+			continue;
+		for (unsigned int h = 0; h < len; h++)
+			if (path[h] == g->tag)
+				return true;
+	}
+	return false;
+}
+
 /* ---- The table, as messages teach it ---- */
 
 /* Entries whose path goes through @tag (not to it) are in doubt. */
@@ -361,12 +418,29 @@ static void contact(struct kad_node *node, const struct kad_id *id, const kad_ta
 	struct kad_bucket *bk;
 	unsigned int b;
 
+	/* Whoever answered, and every node on the way, is there after all. */
+	gone_clear(node, kad_tag_of(id));
+	for (unsigned int h = 0; h + 1 < path_len; h++)
+		gone_clear(node, path[h]);
 	if (e) {
+		bool same = path_len == e->path_len &&
+			    !memcmp(path, e->path, (size_t)path_len * sizeof(*path));
+
 		e->last_seen = node->now;
 		kad_table_trust(t, e);
 		e->pinged = false;
-		if (!e->neighbour && path_len < e->path_len)
-			kad_table_set_path(t, e, path, path_len);
+		/*
+		 * A shorter path is taken; so is one that works when the
+		 * entry's own has carried nothing for a refresh period, for
+		 * that one may go through a node that left.
+		 */
+		if (same)
+			e->path_seen = node->now;
+		else if (!e->neighbour &&
+			 (path_len < e->path_len ||
+			  node->now - e->path_seen >= node->cfg.refresh_ms) &&
+			 !kad_table_set_path(t, e, path, path_len))
+			e->path_seen = node->now;
 		return;
 	}
 	if (kad_table_add(t, id, path, path_len, false, node->now))
@@ -631,8 +705,14 @@ void kad_lookup(struct kad_node *node, const struct kad_id *target, uint64_t coo
 		answer(node, KAD_OUT_UNREACHABLE, target, NULL, 0, cookie, 0, 0);
 		return;
 	}
+	/*
+	 * What the table knows is answered at once if it is fresh: a path
+	 * that has not carried a message for a refresh period may go through
+	 * a node that has left since, and nobody on it would say so.
+	 */
 	e = kad_table_find(&node->table, target);
-	if (e && e->path_len <= node->cfg.path_max) {
+	if (e && e->path_len <= node->cfg.path_max &&
+	    (e->neighbour || now_ms - e->path_seen < node->cfg.refresh_ms)) {
 		answer(node, KAD_OUT_ROUTE, target, e->path, e->path_len, cookie, 0, 0);
 		return;
 	}
@@ -771,7 +851,7 @@ static void merge_nodes(struct kad_node *node, struct lookup *lk, struct cand *c
 			path[base_len + h] = kad_wire_tag(wn.path + 8 * h);
 		len = kad_table_shorten(&node->table, path, base_len + wn.path_len,
 					kad_tag_of(&wn.id));
-		if (!len || len > node->cfg.path_max)
+		if (!len || len > node->cfg.path_max || through_gone(node, path, len))
 			continue;
 		if (target && have && have->state != CAND_NEW) {
 			if (len < lk->asked_len)
@@ -884,6 +964,7 @@ void kad_link_up(struct kad_node *node, const struct kad_id *id, uint64_t now_ms
 		return;
 	if (e)
 		kad_table_remove(&node->table, e);
+	gone_clear(node, tag);
 	if (kad_table_add(&node->table, id, &tag, 1, true, now_ms))
 		node->bootstrap = true;
 }
@@ -898,13 +979,14 @@ void kad_link_down(struct kad_node *node, const struct kad_id *id, uint64_t now_
 	if (!e || !e->neighbour)
 		return;
 	kad_table_remove(t, e);
-	/* Every path that left through it is gone with it. */
+	gone_add(node, tag);
+	/* Every path through it is gone with it, not only those that left by it. */
 	for (unsigned int b = 0; b <= t->top; b++) {
 		struct kad_bucket *bk = t->bucket[b];
 
 		for (unsigned int i = 0; bk && i < bk->count;) {
 			e = bk->entries[i];
-			if (!e->neighbour && e->path[0] == tag)
+			if (!e->neighbour && through_gone(node, e->path, e->path_len))
 				kad_table_remove(t, e);
 			else
 				i++;

@@ -288,6 +288,7 @@ struct kad_entry *kad_table_add(struct kad_table *t, const struct kad_id *id,
 	e->tag = kad_tag_of(id);
 	e->neighbour = neighbour;
 	e->last_seen = now;
+	e->path_seen = now;
 	bk->entries[bk->count++] = e;
 	if (!neighbour)
 		bk->others++;

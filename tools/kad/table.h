@@ -16,6 +16,7 @@ struct kad_entry {
 	kad_tag tag;
 	struct kad_entry *tag_next;	/* in the tag index */
 	uint64_t last_seen;		/* ms: it last answered or asked us */
+	uint64_t path_seen;		/* ms: a message last came along path */
 	uint8_t fails;			/* queries unanswered in a row */
 	bool neighbour;			/* over one of this node's links */
 	bool pinged;			/* a ping asks whether it may stay */
