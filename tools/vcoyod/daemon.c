@@ -410,11 +410,26 @@ static bool reason_blames_path(uint8_t reason)
 	}
 }
 
+/* kad forgets the path of the helper route @rt that tunnel @t followed. */
+static void forget_path(struct vcoyod *d, const struct kernel_tunnel *t,
+			const struct route *rt, const char *how)
+{
+	char s[ID_SHORT_LEN];
+	struct kad_path path;
+
+	if (!rt || rt->kind != ROUTE_PATH || !d->kad)
+		return;
+	route_get_path(rt, &path);
+	d->stats.path_failed++;
+	log_debug("tunnel to %s %s (%s): path of %u hops forgotten", id_short(&t->remote, s),
+		  how, reason_name(t->reason), path.len);
+	kad_path_failed(d->kad, &t->remote, &path, now_ms());
+}
+
 static void on_tunnel(struct vcoyod *d, const struct kernel_tunnel *t)
 {
 	struct route *rt = routes_find(&d->routes, &t->remote);
 	char s[ID_SHORT_LEN];
-	struct kad_path path;
 
 	switch (t->state) {
 	case VCOYO_TUNNEL_FAILED:
@@ -422,17 +437,20 @@ static void on_tunnel(struct vcoyod *d, const struct kernel_tunnel *t)
 		 * The kernel deleted the helper route the setup followed; kad
 		 * must forget the path too, or it would hand it out again.
 		 */
-		if (rt && rt->kind == ROUTE_PATH && d->kad && reason_blames_path(t->reason)) {
-			route_get_path(rt, &path);
-			d->stats.path_failed++;
-			log_debug("tunnel to %s failed (%s): path of %u hops forgotten",
-				  id_short(&t->remote, s), reason_name(t->reason), path.len);
-			kad_path_failed(d->kad, &t->remote, &path, now_ms());
-		}
+		if (reason_blames_path(t->reason))
+			forget_path(d, t, rt, "failed");
 		routes_remove(&d->routes, &t->remote);
 		break;
 	case VCOYO_TUNNEL_DOWN:
-		/* A fault took the route with it; idleness did not, but forgetting costs little. */
+		/*
+		 * A fault took the route with it; idleness did not, but
+		 * forgetting costs little.  A fault on the way (a link gone
+		 * under a transit node) also breaks the path kad knows: the
+		 * tunnel's endpoints are often the first nodes beyond the
+		 * departed one's neighbours to hear of it.
+		 */
+		if (t->initiator && t->reason != VCOYO_REASON_NONE && reason_blames_path(t->reason))
+			forget_path(d, t, rt, "down");
 		if (t->initiator && routes_remove(&d->routes, &t->remote))
 			log_trace("tunnel to %s down (%s)", id_short(&t->remote, s),
 				  reason_name(t->reason));

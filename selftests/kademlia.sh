@@ -7,20 +7,14 @@
 # around; a killed vcoyod must fail its pending misses at once, and a new
 # one must route again; bad command lines and a second helper are refused.
 #
-# On the debug kernel a process costs about a second to start, so the test
-# starts as few as it can: the namespaces and the veth pairs are made by one
+# On the debug kernel a process costs a few tenths of a second to start
+# (nsenter and vcoyo-nl), so the test starts as few as it can: the namespaces and the veth pairs are made by one
 # ip batch each, every node is set up by one ip and one vcoyo-nl batch, the
 # 50 flows run in one vflow mesh, and the addresses live in shell variables.
 # It runs in a guest of its own, with a time limit of its own.
 # vcoyo-own-guest
 # vcoyo-timeout: 1500
 #
-# Pending: not yet part of make check (selftests/*.sh only).  It passes on
-# 6.1 and 6.12 (18 of 18, 213 s on 6.1), but not on the debug kernel, which
-# cannot carry 30 nodes and their helpers at this pace: 37 of the 50 pairs
-# arrived with the guest to itself, 9 of 50 beside the other guests of make
-# check.  Run it with
-#   selftests/run.sh -k "6.1 6.12 debug" pending/kademlia.sh
 # shellcheck source=lib.sh
 . ./lib.sh
 
@@ -28,9 +22,9 @@ N=${KAD_NODES:-30}
 CHORDS=${KAD_CHORDS:-15}
 PAIRS=${KAD_PAIRS:-50}
 SEED=${KAD_SEED:-4242}
-# The debug kernel (kmemleak, KASAN, lockdep) is some twenty times slower
-# than the stock ones, and the test's traffic keeps it busy: a tunnel set
-# up there can take longer than the stock setup timeout.  Its timers are
+# The debug kernel (kmemleak, KASAN, lockdep) is some three to ten times
+# slower than the stock ones, and the test's traffic keeps it busy: a
+# tunnel set up there can take longer than the stock setup timeout.  Its timers are
 # four times longer; what the test checks stays the same.
 SLOW=1
 [ ! -e /sys/kernel/debug/kmemleak ] || SLOW=4
