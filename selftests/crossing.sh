@@ -2,7 +2,7 @@
 # Two setups that cross: one tunnel per pair of nodes, and no datagram lost
 # on the way to it.
 #
-# A ring of five nodes, n1 - n2 - n3 - n4 - n5 - n1, with 150 ms of delay
+# A ring of five nodes, n1 - n2 - n3 - n4 - n5 - n1, with 300 ms of delay
 # (netem) on each link of the long side, n3 - n4 - n5 - n1.  Of the two ends,
 # n1 and n3, the one with the lower address (LO) routes the other (HI) the
 # short way, through n2; HI routes LO the long way.  HI sends first, and LO
@@ -10,6 +10,12 @@
 # takes it in place of its own; LO's tunnel is up long before HI's setup
 # reaches LO.  LO must refuse that late setup and keep its tunnel, not
 # replace a tunnel both ends are sending through.
+#
+# LO's sender must start within the 900 ms HI's setup spends on the long
+# way; with 150 ms a link, a loaded guest (six of them on two cores) was
+# seen to start it too late, and nothing crossed.  The refusal, and its
+# teardown back to HI, come a long way after the datagrams: they are waited
+# for.
 # shellcheck source=lib.sh
 . ./lib.sh
 
@@ -19,18 +25,21 @@ chmod 755 "$dir"
 
 ring()
 {
+	# Setups that wait 1.8 s for their answer on the long way must not
+	# time out, on a loaded debug guest either: a transit label that
+	# expired would send HI a second teardown for a label it no longer has.
 	for n in n1 n2 n3 n4 n5; do
-		ident $n || return 1
+		ident $n && on $n vcoyo-nl node set setup-timeout 8000 || return 1
 	done
 	wire n1 n2 10.71.0 && wire n2 n3 10.72.0 && wire n3 n4 10.73.0 &&
 	wire n4 n5 10.74.0 && wire n5 n1 10.75.0 || return 1
 	for v in n3:v-n3-n4 n4:v-n4-n3 n4:v-n4-n5 n5:v-n5-n4 n5:v-n5-n1 n1:v-n1-n5; do
-		/usr/sbin/tc -n "${v%%:*}" qdisc add dev "${v#*:}" root netem delay 150ms ||
+		/usr/sbin/tc -n "${v%%:*}" qdisc add dev "${v#*:}" root netem delay 300ms ||
 			return 1
 	done
 }
 
-check "a ring of five, the long side 150 ms a link" ring
+check "a ring of five, the long side 300 ms a link" ring
 check "every link up" wait_for 15 links_up n1 2 n2 2 n3 2 n4 2 n5 2
 
 # below A B: node A's address is below B's, as 512-bit numbers.  The text
@@ -72,7 +81,7 @@ crossing()
 	wait_for 10 test -e "$dir/ready-lo" -a -e "$dir/ready-hi" >/dev/null
 	on $HI vflow send -n 40 -i 25 -s 100 "$(addr $LO)" $PORT >"$dir/send-hi" &
 	s1=$!
-	# HI's setup is on the long way (450 ms) while LO's starts.
+	# HI's setup is on the long way (900 ms) while LO's starts.
 	sleep 0.1
 	on $LO vflow send -n 40 -i 25 -s 100 "$(addr $HI)" $PORT >"$dir/send-lo"
 	wait $s1
@@ -88,7 +97,7 @@ crossing()
 	return 1
 }
 check "both ways at once: every datagram arrives, intact" crossing
-check "$HI's setup crossed $LO's: $LO refused it" stat_is $LO setup_refused 1
+check "$HI's setup crossed $LO's: $LO refused it" wait_for 10 stat_is $LO setup_refused 1
 check "$HI took $LO's setup in place of its own" stat_is $HI tunnel_up 1
 check "$LO's tunnel came up once, and stayed" stat_is $LO tunnel_up 1
 one_tunnel()
@@ -103,7 +112,7 @@ check "nothing was dropped on the way" sh -c "
 	for n in n1 n2 n3 n4 n5; do
 		nsenter --net=/run/netns/\$n vcoyo-nl stats
 	done | awk '/^(drop_|rx_label_pending|tunnel_failed)/ && \$2 != 0 { print; bad = 1 } END { exit bad }'"
-check "the refusal's teardown ended at $HI" stat_is $HI rx_unknown_label 1
+check "the refusal's teardown ended at $HI" wait_for 10 stat_is $HI rx_unknown_label 1
 
 nodes_del n1 n2 n3 n4 n5
 rm -rf "$dir"
