@@ -563,6 +563,17 @@ static void answer_with(struct kad_node *node, const struct kad_id *from, uint32
 	kad_receive(node, from, buf, n, now);
 }
 
+/* The IDs of a hand-fed node, its neighbours a and b and a target; the default config. */
+static void hand_ids(struct kad_id *self, struct kad_id *a, struct kad_id *b,
+		     struct kad_id *target, struct kad_config *cfg)
+{
+	random_id(self);
+	random_id(a);
+	random_id(b);
+	random_id(target);
+	kad_config_default(cfg);
+}
+
 /*
  * A node with neighbours @a and @b (b may be NULL) whose first lookup, of
  * itself, has ended: its neighbours knew nobody else.
@@ -604,11 +615,7 @@ static void test_shortest_route(bool answer_short)
 	struct kad_path asked = { 0 };
 	bool ok;
 
-	random_id(&self);
-	random_id(&a);
-	random_id(&b);
-	random_id(&target);
-	kad_config_default(&cfg);
+	hand_ids(&self, &a, &b, &target, &cfg);
 	node = hand_node(&self, &cfg, &a, &b);
 	kad_lookup(node, &target, 1, 0);
 	tap_ok(take_query(node, &a, &target, &ta, NULL) &&
@@ -848,11 +855,7 @@ static void test_gone(void)
 	kad_tag via_b[2];
 	bool ok;
 
-	random_id(&self);
-	random_id(&a);
-	random_id(&b);
-	random_id(&target);
-	kad_config_default(&cfg);
+	hand_ids(&self, &a, &b, &target, &cfg);
 	node = hand_node(&self, &cfg, &a, &b);
 	via_b[0] = kad_tag_of(&b);
 	via_b[1] = kad_tag_of(&target);
@@ -913,11 +916,7 @@ static void test_stale_path(void)
 	kad_tag direct, by_b[3];
 	bool ok;
 
-	random_id(&self);
-	random_id(&a);
-	random_id(&b);
-	random_id(&target);
-	kad_config_default(&cfg);
+	hand_ids(&self, &a, &b, &target, &cfg);
 	node = hand_node(&self, &cfg, &a, &b);
 	direct = kad_tag_of(&target);
 	/* The way from the target: 777, then b, then here. */

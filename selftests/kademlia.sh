@@ -223,6 +223,28 @@ pairs_arrive()
 }
 check "datagrams between $PAIRS random pairs all arrive" pairs_arrive
 
+# The topology, for the awk programs below (-v tags=FILE -v edges=FILE):
+# load() reads node[TAG] = I, addr[I] = ADDRESS, by_addr[ADDRESS] = I and
+# adj["I J"]; walks(FROM, TAGS, TO) says whether FROM, the nodes of the
+# comma-separated hop TAGS, then TO, are each linked to the next.
+topo_awk='
+function load(   l, f) {
+	while ((getline l < tags) > 0) {
+		split(l, f, " "); node[f[2]] = f[1]; addr[f[1]] = f[3]; by_addr[f[3]] = f[1]
+	}
+	while ((getline l < edges) > 0) { split(l, f, " "); adj[f[1] " " f[2]] = adj[f[2] " " f[1]] = 1 }
+}
+function walks(from, hops, to,   h, n, k, prev) {
+	n = split(hops, h, ",")
+	prev = from
+	for (k = 1; k <= n; k++) {
+		if (!(h[k] in node) || !((prev " " node[h[k]]) in adj)) return 0
+		prev = node[h[k]]
+	}
+	return ((prev " " to) in adj)
+}
+'
+
 # What every node routes, and has tunnels to: "NODE ADDRESS [path TAGS]" a
 # line.  The helpers install routes for their own DHT queries too, so most
 # pairs (all of them, on a slow guest whose helpers had long to talk) are
@@ -244,19 +266,10 @@ known_all()
 helper_paths()
 {
 	known_all
-	r=$(awk -v tags="$dir/tags" -v edges="$dir/edges" '
-		BEGIN {
-			while ((getline l < tags) > 0) { split(l, f, " "); node[f[2]] = f[1]; by_addr[f[3]] = f[1] }
-			while ((getline l < edges) > 0) { split(l, f, " "); adj[f[1] " " f[2]] = adj[f[2] " " f[1]] = 1 }
-		}
+	r=$(awk -v tags="$dir/tags" -v edges="$dir/edges" "$topo_awk"'
+		BEGIN { load() }
 		$3 == "path" && $NF == "helper" {
-			n = split($4, h, ",")
-			prev = $1; ok = ($2 in by_addr)
-			for (k = 1; k <= n && ok; k++) {
-				if (!(h[k] in node) || !((prev " " node[h[k]]) in adj)) ok = 0
-				prev = node[h[k]]
-			}
-			if (ok && !((prev " " by_addr[$2]) in adj)) ok = 0
+			ok = ($2 in by_addr) && walks($1, $4, by_addr[$2])
 			total++
 			if (!ok) { bad++; print "k" $0 > "/dev/stderr" }
 		}
@@ -274,11 +287,8 @@ check "every helper route in the kernels is a path of the topology" helper_paths
 # the datagrams wait for the answer.
 unknown_pair()
 {
-	awk -v edges="$dir/edges" -v n="$N" -v tags="$dir/tags" '
-		BEGIN {
-			while ((getline l < edges) > 0) { split(l, f, " "); adj[f[1] " " f[2]] = adj[f[2] " " f[1]] = 1 }
-			while ((getline l < tags) > 0) { split(l, f, " "); addr[f[1]] = f[3] }
-		}
+	awk -v edges="$dir/edges" -v n="$N" -v tags="$dir/tags" "$topo_awk"'
+		BEGIN { load() }
 		{ known[$1 " " $2] = 1 }
 		END {
 			for (s = 0; s < n; s++)
@@ -321,28 +331,20 @@ check "a destination with no route yet: vcoyod answers its miss with a route" mi
 # vcoyod -v logs "lookup N: DEST... at H hops, path T1,T2 (...)".
 real_paths()
 {
-	r=$(awk -v tags="$dir/tags" -v edges="$dir/edges" '
+	r=$(awk -v tags="$dir/tags" -v edges="$dir/edges" "$topo_awk"'
 		function tag_of(short,   g, n, t, k) {
 			n = split(short, g, ":"); t = ""
 			for (k = 1; k <= 4; k++) t = t sprintf("%04x", ("0x" g[k]) + 0)
 			return t
 		}
-		BEGIN {
-			while ((getline l < tags) > 0) { split(l, f, " "); node[f[2]] = f[1] }
-			while ((getline l < edges) > 0) { split(l, f, " "); adj[f[1] " " f[2]] = adj[f[2] " " f[1]] = 1 }
-		}
+		BEGIN { load() }
 		# The log of node I is kI.log.
 		FNR == 1 { self = FILENAME; sub(/.*\/k/, "", self); sub(/\.log$/, "", self) }
 		/: .* at [0-9]+ hops, path / {
 			for (k = 1; k <= NF; k++) if ($k == "path") p = $(k + 1)
 			for (k = 1; k <= NF; k++) if ($k == "at") d = $(k - 1)
-			n = split(p, h, ",")
-			h[n + 1] = tag_of(d)
-			prev = self; ok = 1
-			for (k = 1; k <= n + 1; k++) {
-				if (!(h[k] in node) || !((prev " " node[h[k]]) in adj)) ok = 0
-				prev = node[h[k]]
-			}
+			t = tag_of(d)
+			ok = (t in node) && walks(self, p, node[t])
 			total++
 			if (!ok) { bad++; print "k" self ": " $0 > "/dev/stderr" }
 		}
