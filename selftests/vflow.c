@@ -55,7 +55,7 @@ static int family;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vflow send [-n COUNT] [-i MS] [-s SIZE] [-c] ADDRESS PORT\n"
+	fprintf(stderr, "usage: vflow send [-n COUNT] [-i MS] [-s SIZE] [-c] [-r FILE -g FILE] ADDRESS PORT\n"
 			"       vflow recv [-n COUNT] [-t MS] [-r FILE] PORT\n"
 			"       vflow echo [-t MS] PORT\n"
 			"       vflow mesh [-n COUNT] [-i MS] [-t MS] FILE\n");
@@ -144,9 +144,36 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Makes the empty file path: "ready", to a test waiting for it. */
+static int touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fclose(f)) {
+		perror("vflow: ready file");
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits (up to a minute) for the test to make the file path: "go". */
+static int wait_go(const char *path)
+{
+	int i;
+
+	for (i = 0; i < 12000; i++) {
+		if (!access(path, F_OK))
+			return 0;
+		sleep_ms(5);
+	}
+	fprintf(stderr, "vflow: no %s after 60 s\n", path);
+	return -1;
+}
+
 static int do_send(int argc, char **argv)
 {
 	long count = 1, interval = 0, size = 64, n;
+	const char *ready = NULL, *go = NULL;
 	struct sockaddr_vcoyo sa;
 	struct vcoyo_addr addr;
 	bool connected = false;
@@ -155,7 +182,7 @@ static int do_send(int argc, char **argv)
 	uint8_t *buf;
 	int fd, opt, so_error;
 
-	while ((opt = getopt(argc, argv, "n:i:s:c")) != -1) {
+	while ((opt = getopt(argc, argv, "n:i:s:cr:g:")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = number(optarg, 1, 10000000);
@@ -169,11 +196,17 @@ static int do_send(int argc, char **argv)
 		case 'c':
 			connected = true;
 			break;
+		case 'r':
+			ready = optarg;
+			break;
+		case 'g':
+			go = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (argc - optind != 2)
+	if (argc - optind != 2 || !ready != !go)
 		usage();
 	if (vcoyo_addr_parse(argv[optind], &addr, &err)) {
 		fprintf(stderr, "vflow: bad address '%s': %s\n", argv[optind], err);
@@ -185,6 +218,9 @@ static int do_send(int argc, char **argv)
 		perror("vflow: connect");
 		return 1;
 	}
+	/* Started, the sender sends only when told: the test orders senders. */
+	if (ready && (touch(ready) || wait_go(go)))
+		return 1;
 	buf = malloc(size);
 	if (!buf)
 		return 1;
@@ -250,14 +286,8 @@ static int do_recv(int argc, char **argv, bool echo)
 		usage();
 	fd = open_socket();
 	bind_port(fd, number(argv[optind], 1, 65535));
-	if (ready) {
-		FILE *f = fopen(ready, "w");
-
-		if (!f || fclose(f)) {
-			perror("vflow: ready file");
-			return 1;
-		}
-	}
+	if (ready && touch(ready))
+		return 1;
 	memset(&from, 0, sizeof(from));
 	while ((!count || got - dups < count) && readable(fd, idle)) {
 		len = sizeof(from);

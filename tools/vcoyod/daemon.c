@@ -43,8 +43,9 @@ static const char *path_text(const struct kad_path *path, char buf[VCOYO_PATH_ST
 
 /*
  * Puts a helper route to peer along path in the kernel, unless the cache says
- * it is there.  0 once the kernel routes peer (our route, or a static one
- * that wins over it), -1 if it refused.
+ * it is there, or (unless forced) a tunnel to peer is up and carries the
+ * message whatever the route says.  0 once the kernel routes peer (our
+ * route, or a static one that wins over it), -1 if it refused.
  */
 static int route_install(struct vcoyod *d, const struct kad_id *peer,
 			 const struct kad_path *path, bool force)
@@ -53,7 +54,7 @@ static int route_install(struct vcoyod *d, const struct kad_id *peer,
 	char s[ID_SHORT_LEN];
 	int err;
 
-	if (!force && rt && (rt->kind == ROUTE_STATIC || route_is_path(rt, path)))
+	if (!force && rt && (rt->kind == ROUTE_STATIC || rt->tunnel_up || route_is_path(rt, path)))
 		return 0;
 	d->stats.route_adds++;
 	/* The kernel's path names the transit nodes: all but the last hop, peer itself. */
@@ -432,6 +433,10 @@ static void on_tunnel(struct vcoyod *d, const struct kernel_tunnel *t)
 	char s[ID_SHORT_LEN];
 
 	switch (t->state) {
+	case VCOYO_TUNNEL_UP:
+		if (rt)
+			rt->tunnel_up = true;
+		break;
 	case VCOYO_TUNNEL_FAILED:
 		/*
 		 * The kernel deleted the helper route the setup followed; kad
@@ -454,6 +459,8 @@ static void on_tunnel(struct vcoyod *d, const struct kernel_tunnel *t)
 		if (t->initiator && routes_remove(&d->routes, &t->remote))
 			log_trace("tunnel to %s down (%s)", id_short(&t->remote, s),
 				  reason_name(t->reason));
+		else if (rt)
+			rt->tunnel_up = false;
 		break;
 	default:
 		break;

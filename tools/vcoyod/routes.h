@@ -28,6 +28,12 @@ struct route {
 	struct route *next;		/* in its hash bucket */
 	struct kad_id dst;
 	enum route_kind kind;
+	/*
+	 * A tunnel to dst is up: the kernel sends through it and not along
+	 * the route, so the route stays as the tunnel's setup found it, and a
+	 * teardown blames the path the tunnel really followed.
+	 */
+	bool tunnel_up;
 	uint8_t len;			/* ROUTE_PATH: kad's path, destination last */
 	kad_tag hop[VCOYO_PATH_MAX + 1];
 };
