@@ -26,6 +26,36 @@ int vcoyo_sockaddr_check(const struct sockaddr *uaddr, int len)
 	return 0;
 }
 
+/*
+ * The checks bind() makes of every socket type: a well-formed address, a
+ * port below 1024 only with CAP_NET_BIND_SERVICE, and an address of this
+ * node (or the any address).  The port, host order, goes to @port.
+ */
+int vcoyo_bind_check(struct sock *sk, const struct sockaddr *uaddr, int len, u16 *port)
+{
+	const struct sockaddr_vcoyo *sa = (const struct sockaddr_vcoyo *)uaddr;
+	int err;
+
+	err = vcoyo_sockaddr_check(uaddr, len);
+	if (err)
+		return err;
+	*port = ntohs(sa->svc_port);
+	if (*port && *port < VCOYO_PORT_PRIVILEGED &&
+	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+	if (!vcoyo_addr_is_local(vcoyo_pernet(sock_net(sk)), &sa->svc_addr))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+void vcoyo_fill_sockaddr(struct sockaddr_vcoyo *sa, const struct vcoyo_addr *addr, u16 port)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->svc_family = vcoyo_family;
+	sa->svc_port = htons(port);
+	sa->svc_addr = *addr;
+}
+
 static int vcoyo_create(struct net *net, struct socket *sock, int protocol, int kern)
 {
 	if (protocol)
@@ -34,6 +64,8 @@ static int vcoyo_create(struct net *net, struct socket *sock, int protocol, int 
 	switch (sock->type) {
 	case SOCK_DGRAM:
 		return vcoyo_dgram_create(net, sock, kern);
+	case SOCK_STREAM:
+		return vcoyo_stream_create(net, sock, kern);
 	default:
 		return -ESOCKTNOSUPPORT;
 	}

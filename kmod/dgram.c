@@ -23,15 +23,6 @@ static struct proto vcoyo_dgram_proto = {
 
 static const struct proto_ops vcoyo_dgram_ops;
 
-static void vcoyo_fill_sockaddr(struct sockaddr_vcoyo *sa,
-				const struct vcoyo_addr *addr, u16 port)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->svc_family = vcoyo_family;
-	sa->svc_port = htons(port);
-	sa->svc_addr = *addr;
-}
-
 /* Called with the socket locked: bind an ephemeral port if none is bound. */
 static int vcoyo_dgram_autobind(struct vcoyo_net *vn, struct vcoyo_sock *vs)
 {
@@ -56,15 +47,9 @@ static int vcoyo_dgram_bind(struct socket *sock, struct sockaddr *uaddr, int len
 	u16 port;
 	int err;
 
-	err = vcoyo_sockaddr_check(uaddr, len);
+	err = vcoyo_bind_check(sk, uaddr, len, &port);
 	if (err)
 		return err;
-	port = ntohs(sa->svc_port);
-	if (port && port < VCOYO_PORT_PRIVILEGED &&
-	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
-		return -EACCES;
-	if (!vcoyo_addr_is_local(vn, &sa->svc_addr))
-		return -EADDRNOTAVAIL;
 
 	lock_sock(sk);
 	if (vs->port) {

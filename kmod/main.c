@@ -40,13 +40,18 @@ static int __init vcoyo_init(void)
 	err = vcoyo_dgram_init();
 	if (err)
 		goto err_helper;
-	err = vcoyo_af_init();
+	err = vcoyo_stream_init();
 	if (err)
 		goto err_dgram;
+	err = vcoyo_af_init();
+	if (err)
+		goto err_stream;
 
 	pr_info("IPvCoyo address family %d registered\n", vcoyo_family);
 	return 0;
 
+err_stream:
+	vcoyo_stream_exit();
 err_dgram:
 	vcoyo_dgram_exit();
 err_helper:
@@ -63,6 +68,7 @@ err_identity:
 static void __exit vcoyo_exit(void)
 {
 	vcoyo_af_exit();
+	vcoyo_stream_exit();
 	vcoyo_dgram_exit();
 	vcoyo_helper_exit();
 	vcoyo_genl_exit();

@@ -40,6 +40,9 @@ static int __net_init vcoyo_net_init(struct net *net)
 	err = vcoyo_tunnels_init(vn);
 	if (err)
 		goto err_routes;
+	err = vcoyo_stream_net_init(vn);
+	if (err)
+		goto err_tunnels;
 	vn->net = net;
 	xa_init_flags(&vn->ports, XA_FLAGS_ALLOC);
 	vcoyo_links_init(vn);
@@ -48,6 +51,8 @@ static int __net_init vcoyo_net_init(struct net *net)
 	vn->next_port = VCOYO_PORT_EPHEMERAL_MIN;
 	return 0;
 
+err_tunnels:
+	vcoyo_tunnels_exit(vn);
 err_routes:
 	vcoyo_routes_exit(vn);
 err_stats:
@@ -66,6 +71,7 @@ static void __net_exit vcoyo_net_exit(struct net *net)
 
 	/* Quiet first: no packet in, no timer; then take the tables apart. */
 	vcoyo_links_stop(vn);
+	vcoyo_stream_net_exit(vn);
 	vcoyo_signal_exit(vn);
 	vcoyo_tunnels_exit(vn);
 	vcoyo_links_exit(vn);

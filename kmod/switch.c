@@ -7,7 +7,8 @@
  * the two sides of its tunnel here; the packet must come from the neighbour
  * on one of them and goes out on the other: rewritten with the next node's
  * label and sent on that link, or, where the tunnel ends at this node,
- * delivered to the socket bound to its destination port.  One xarray lookup,
+ * delivered: a datagram to the socket bound to its destination port, a
+ * stream segment to its connection (stream_in.c).  One xarray lookup,
  * two endpoint comparisons and a header rewrite: no 512-bit address is
  * looked at, and no memory is allocated beyond the skb itself.
  */
@@ -29,11 +30,16 @@ static void vcoyo_data_deliver(struct vcoyo_net *vn, struct vcoyo_label *lbl,
 		vcoyo_stat_inc(vn, VCOYO_STAT_RX_LABEL_PENDING);
 		goto drop;
 	}
+	atomic64_inc(&t->rx_packets);
+	atomic64_add(skb->len - sizeof(*dh), &t->rx_bytes);
+	if (dh->hdr.type == VCOYO_MSG_STREAM) {
+		skb_scrub_packet(skb, false);
+		vcoyo_stream_rcv(vn, skb, &t->remote);
+		return;
+	}
 	sport = ntohs(dh->sport);
 	dport = ntohs(dh->dport);
 	__skb_pull(skb, sizeof(*dh));
-	atomic64_inc(&t->rx_packets);
-	atomic64_add(skb->len, &t->rx_bytes);
 
 	/* Queued datagrams start with their source (dgram.c). */
 	if (skb_cow_head(skb, sizeof(*meta)))

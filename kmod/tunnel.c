@@ -17,7 +17,10 @@
  *
  * The table is an rhashtable by the remote node's address, changed under
  * conf_lock.  Senders look a tunnel up under RCU and use it without a lock
- * once it is UP; anything else goes the slow way, under conf_lock.
+ * once it is UP; anything else goes the slow way, under conf_lock.  Stream
+ * segments leave from timers and the receive path too: when their tunnel
+ * is not UP, they wait on tx_defer for a work item to take them the slow
+ * way, and their socket hears of it if there is none.
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -30,9 +33,13 @@ static const struct rhashtable_params vcoyo_tunnel_params = {
 	.automatic_shrinking = true,
 };
 
+static void vcoyo_tunnel_tx_work(struct work_struct *work);
+
 int vcoyo_tunnels_init(struct vcoyo_net *vn)
 {
 	INIT_LIST_HEAD(&vn->tunnels);
+	skb_queue_head_init(&vn->tx_defer);
+	INIT_WORK(&vn->tx_work, vcoyo_tunnel_tx_work);
 	vn->setup_timeout_ms = VCOYO_DEFAULT_SETUP_TIMEOUT_MS;
 	vn->tunnel_idle_ms = VCOYO_DEFAULT_TUNNEL_IDLE_MS;
 	vn->miss_timeout_ms = VCOYO_DEFAULT_MISS_TIMEOUT_MS;
@@ -111,8 +118,10 @@ static void vcoyo_tunnel_drop_queue(struct vcoyo_net *vn, struct vcoyo_tunnel *t
 
 	while ((skb = __skb_dequeue(&t->queue))) {
 		sk = skb->sk;
-		if (sk && READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
-		    !memcmp(&vcoyo_sk(sk)->peer_addr, &t->remote, sizeof(t->remote))) {
+		if (sk && sk->sk_type == SOCK_STREAM) {
+			vcoyo_stream_unreachable(sk, EHOSTUNREACH);
+		} else if (sk && READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
+			   !memcmp(&vcoyo_sk(sk)->peer_addr, &t->remote, sizeof(t->remote))) {
 			WRITE_ONCE(sk->sk_err, EHOSTUNREACH);
 			sk_error_report(sk);
 		}
@@ -301,6 +310,63 @@ int vcoyo_tunnel_send(struct vcoyo_net *vn, struct sk_buff *skb,
 	}
 	rcu_read_unlock();
 	return vcoyo_tunnel_send_slow(vn, skb, dst);
+}
+
+/* Not to fill memory while a setup is slow: as many as 8 tunnel queues. */
+#define VCOYO_TX_DEFER_MAX	(8 * VCOYO_TUNNEL_QUEUE_MAX)
+
+/*
+ * Any context: send @skb, its data header built, into the tunnel to @dst.
+ * Consumes @skb.  Without an UP tunnel the packet waits for process context,
+ * its destination in front of its header; a socket that owns it (skb->sk,
+ * a stream's) hears if there is no way.
+ */
+void vcoyo_tunnel_send_atomic(struct vcoyo_net *vn, struct sk_buff *skb,
+			      const struct vcoyo_addr *dst)
+{
+	struct vcoyo_tunnel *t;
+
+	rcu_read_lock();
+	t = vcoyo_tunnel_find(vn, dst);
+	/* Pairs with vcoyo_tunnel_up(), as in vcoyo_tunnel_send(). */
+	if (likely(t && smp_load_acquire(&t->state) == VCOYO_TUNNEL_UP)) {
+		vcoyo_tunnel_xmit(vn, t, skb);
+		rcu_read_unlock();
+		return;
+	}
+	rcu_read_unlock();
+	if (skb_queue_len(&vn->tx_defer) >= VCOYO_TX_DEFER_MAX) {
+		vcoyo_stat_inc(vn, VCOYO_STAT_DROP_QUEUE_FULL);
+		kfree_skb(skb);
+		return;
+	}
+	memcpy(skb_push(skb, sizeof(*dst)), dst, sizeof(*dst));
+	skb_queue_tail(&vn->tx_defer, skb);
+	schedule_work(&vn->tx_work);
+}
+
+static void vcoyo_tunnel_tx_work(struct work_struct *work)
+{
+	struct vcoyo_net *vn = container_of(work, struct vcoyo_net, tx_work);
+	struct vcoyo_addr dst;
+	struct sk_buff *skb;
+	struct sock *sk;
+	int err;
+
+	while ((skb = skb_dequeue(&vn->tx_defer))) {
+		memcpy(&dst, skb->data, sizeof(dst));
+		__skb_pull(skb, sizeof(dst));
+		/* The skb keeps the socket's memory, not the socket: hold it. */
+		sk = skb->sk;
+		if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
+			sk = NULL;
+		err = vcoyo_tunnel_send_slow(vn, skb, &dst);
+		if (sk) {
+			if (err == -EHOSTUNREACH)
+				vcoyo_stream_unreachable(sk, EHOSTUNREACH);
+			sock_put(sk);
+		}
+	}
 }
 
 /*
@@ -514,6 +580,9 @@ void vcoyo_tunnels_helper_gone(struct vcoyo_net *vn)
 void vcoyo_tunnels_exit(struct vcoyo_net *vn)
 {
 	struct vcoyo_tunnel *t, *tmp;
+
+	cancel_work_sync(&vn->tx_work);
+	skb_queue_purge(&vn->tx_defer);
 
 	mutex_lock(&vn->conf_lock);
 	list_for_each_entry_safe(t, tmp, &vn->tunnels, node)

@@ -62,6 +62,7 @@ static int vcoyo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	switch (hdr->type) {
 	case VCOYO_MSG_DATA:
+	case VCOYO_MSG_STREAM:
 		vcoyo_data_rcv(vn, &from, skb);
 		return 0;
 	case VCOYO_MSG_SETUP:

@@ -158,6 +158,17 @@ struct vcoyo_net {
 	u32 tunnels_seq;
 	u32 setup_timeout_ms, tunnel_idle_ms;
 
+	/* Packets for tunnels that are not UP, sent from atomic context. */
+	struct sk_buff_head tx_defer;
+	struct work_struct tx_work;
+
+	/* SOCK_STREAM (stream_table.c). */
+	struct xarray stream_ports;	/* port -> listener or connecting socket */
+	u32 stream_next_port;
+	struct rhashtable stream_conns;	/* by peer and ports */
+	struct sk_buff_head stream_loop;	/* segments to this node itself */
+	struct work_struct stream_loop_work;
+
 	/* Signalling: control packets wait here for process context. */
 	struct sk_buff_head ctl_queue;
 	struct work_struct ctl_work;
@@ -295,6 +306,8 @@ int vcoyo_tunnels_init(struct vcoyo_net *vn);
 void vcoyo_tunnels_exit(struct vcoyo_net *vn);
 int vcoyo_tunnel_send(struct vcoyo_net *vn, struct sk_buff *skb,
 		      const struct vcoyo_addr *dst, u16 sport, u16 dport);
+void vcoyo_tunnel_send_atomic(struct vcoyo_net *vn, struct sk_buff *skb,
+			      const struct vcoyo_addr *dst);
 struct vcoyo_tunnel *vcoyo_tunnel_find(struct vcoyo_net *vn, const struct vcoyo_addr *remote);
 int vcoyo_tunnel_open(struct vcoyo_net *vn, const struct vcoyo_addr *remote,
 		      struct vcoyo_label *lbl);
@@ -369,6 +382,8 @@ struct vcoyo_sock *vcoyo_port_lookup(struct vcoyo_net *vn, u16 port);
 int vcoyo_af_init(void);
 void vcoyo_af_exit(void);
 int vcoyo_sockaddr_check(const struct sockaddr *uaddr, int len);
+int vcoyo_bind_check(struct sock *sk, const struct sockaddr *uaddr, int len, u16 *port);
+void vcoyo_fill_sockaddr(struct sockaddr_vcoyo *sa, const struct vcoyo_addr *addr, u16 port);
 
 /* dgram.c */
 int vcoyo_dgram_init(void);
@@ -376,6 +391,20 @@ void vcoyo_dgram_exit(void);
 int vcoyo_dgram_create(struct net *net, struct socket *sock, int kern);
 int vcoyo_dgram_deliver(struct vcoyo_net *vn, struct sk_buff *skb,
 			const struct vcoyo_addr *dst, u16 dport);
+
+/* stream_*.c */
+int vcoyo_stream_init(void);
+void vcoyo_stream_exit(void);
+int vcoyo_stream_create(struct net *net, struct socket *sock, int kern);
+int vcoyo_stream_net_init(struct vcoyo_net *vn);
+void vcoyo_stream_net_exit(struct vcoyo_net *vn);
+void vcoyo_stream_rcv(struct vcoyo_net *vn, struct sk_buff *skb,
+		      const struct vcoyo_addr *remote);
+void vcoyo_stream_unreachable(struct sock *sk, int err);
+
+/* Headroom a stream segment needs in front of its header to go out on a link. */
+#define VCOYO_STREAM_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr) + sizeof(struct vcoyo_addr))
 
 /* What a queued datagram starts with, before its payload. */
 struct vcoyo_dgram_meta {

@@ -555,7 +555,10 @@ static void test_socket(void)
 		  "getpeername of an unconnected socket: ENOTCONN");
 	close(fd);
 
-	tap_errno(socket(af, SOCK_STREAM, 0), ESOCKTNOSUPPORT, "SOCK_STREAM: ESOCKTNOSUPPORT");
+	fd = socket(af, SOCK_STREAM, 0);
+	tap_ok(fd >= 0, "SOCK_STREAM: a socket (streams are stream.sh's)");
+	if (fd >= 0)
+		close(fd);
 	tap_errno(socket(af, SOCK_RAW, 0), ESOCKTNOSUPPORT, "SOCK_RAW: ESOCKTNOSUPPORT");
 	tap_errno(socket(af, SOCK_SEQPACKET, 0), ESOCKTNOSUPPORT, "SOCK_SEQPACKET: ESOCKTNOSUPPORT");
 	tap_errno(socket(af, SOCK_DGRAM, 17), EPROTONOSUPPORT, "SOCK_DGRAM, protocol 17: EPROTONOSUPPORT");

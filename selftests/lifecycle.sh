@@ -119,7 +119,37 @@ done
 check "namespaces with identities and no sockets are deleted" sh -c \
 	'for n in 1 2 3 4 5; do /usr/bin/ip netns del many$n || exit 1; done'
 
-# Namespace teardown is asynchronous; rmmod waits for it.
-check "rmmod after all namespaces are gone" unload
+# A stream connection between two nodes: rmmod is refused while it exists;
+# its namespaces are deleted while it carries data, then its processes are
+# killed.  The connection ends (a reset: the receiver had unread data), its
+# sockets go, then the namespaces: rmmod succeeds once they are gone.
+node_add sa
+node_add sb
+$IP link add sva netns sa type veth peer name svb netns sb
+$IP -n sa addr add 10.9.1.1/24 dev sva && $IP -n sa link set sva up
+$IP -n sb addr add 10.9.1.2/24 dev svb && $IP -n sb link set svb up
+on sa vcoyo-nl id set private-key /tmp/k
+on sb vcoyo-nl id set private-key /tmp/k2
+sb_addr=$(vcoyo-nl pubkey </tmp/k2 | vcoyo-nl address)
+on sa vcoyo-nl link add 10.9.1.2:4477 >/dev/null
+on sb vcoyo-nl link add 10.9.1.1:4477 >/dev/null
+stream_up()
+{
+	on sb vcoyo-nl stats | grep -q '^stream_established: [1-9]'
+}
+$IP netns exec sb vstream recv -t 60000 7500 >/dev/null 2>&1 &
+receiver=$!
+sleep 1
+$IP netns exec sa vstream send -t 60000 -b 100000000000 "$sb_addr" 7500 >/dev/null 2>&1 &
+sender=$!
+check "a stream connection carries data between two nodes" wait_for 30 stream_up
+check_fails "rmmod refused while a stream connection exists" "in use|busy|Resource" rmmod vcoyo
+check "its namespaces are deleted while it carries data" sh -c "$IP netns del sa && $IP netns del sb"
+kill "$sender" "$receiver"
+wait "$sender" "$receiver" 2>/dev/null
+
+# Namespace teardown is asynchronous, and a closed connection's socket may
+# linger (TIME_WAIT, 2 s): rmmod waits for them.
+check "rmmod after all namespaces are gone" wait_for 30 unload
 check "module loads again for the tests that follow" insmod $KO
 tap_done

@@ -656,6 +656,22 @@ static const char *const stat_names[VCOYO_STAT_MAX + 1] = {
 	[VCOYO_STAT_MISS_UNREACHABLE] = "miss_unreachable",
 	[VCOYO_STAT_MISS_TIMEOUT] = "miss_timeout",
 	[VCOYO_STAT_MISS_NO_HELPER] = "miss_no_helper",
+	[VCOYO_STAT_STREAM_ACTIVE_OPENS] = "stream_active_opens",
+	[VCOYO_STAT_STREAM_PASSIVE_OPENS] = "stream_passive_opens",
+	[VCOYO_STAT_STREAM_ESTABLISHED] = "stream_established",
+	[VCOYO_STAT_STREAM_SEGS_OUT] = "stream_segs_out",
+	[VCOYO_STAT_STREAM_SEGS_IN] = "stream_segs_in",
+	[VCOYO_STAT_STREAM_RETRANS] = "stream_retrans",
+	[VCOYO_STAT_STREAM_FAST_RETRANS] = "stream_fast_retrans",
+	[VCOYO_STAT_STREAM_TIMEOUTS] = "stream_timeouts",
+	[VCOYO_STAT_STREAM_RESETS_SENT] = "stream_resets_sent",
+	[VCOYO_STAT_STREAM_RESETS_RECEIVED] = "stream_resets_received",
+	[VCOYO_STAT_STREAM_NO_SOCKET] = "stream_no_socket",
+	[VCOYO_STAT_STREAM_BACKLOG_FULL] = "stream_backlog_full",
+	[VCOYO_STAT_STREAM_OUT_OF_ORDER] = "stream_out_of_order",
+	[VCOYO_STAT_STREAM_OUT_OF_WINDOW] = "stream_out_of_window",
+	[VCOYO_STAT_STREAM_DROP_RCVBUF] = "stream_drop_rcvbuf",
+	[VCOYO_STAT_STREAM_CONN_TIMEOUT] = "stream_conn_timeout",
 };
 
 #define STATS_MAX	64

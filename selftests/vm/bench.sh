@@ -239,6 +239,42 @@ if [ $vcoyo_ready = yes ]; then
 		"n6 dgram_delivered $(counter 6 dgram_delivered), drop_rcvbuf $(counter 6 drop_rcvbuf)"
 fi
 
+# --- streams: TCP over the IPv4 forwarding against SOCK_STREAM over vcoyo ---
+# stream_run NAME FAMILY DESTINATION: one connection of STREAM_BYTES from n1
+# to n6, vstream checking every byte; the goodput is the sender's, from the
+# first connect to the last byte acknowledged and the connection closed.
+stream_run()
+{
+	s_name=$1 s_family=$2 s_dst=$3
+	rm -f "$dir/$s_name.ready"
+	on n6 taskset -c 1 vstream recv -f "$s_family" -r "$dir/$s_name.ready" $((PORT + 1)) \
+		>"$dir/$s_name.srecv" 2>&1 &
+	s_pid=$!
+	poll_for 10 test -e "$dir/$s_name.ready" || { kill "$s_pid"; return 1; }
+	on n1 taskset -c 0 vstream send -f "$s_family" -b "$STREAM_BYTES" "$s_dst" $((PORT + 1)) \
+		>"$dir/$s_name.ssend" 2>&1
+	s_rc=$?
+	wait "$s_pid" || s_rc=1
+	say "$s_name: $(tail -n 1 "$dir/$s_name.ssend")"
+	[ $s_rc -eq 0 ] && [ "$(grep '^conn' "$dir/$s_name.ssend")" = "$(grep '^conn' "$dir/$s_name.srecv")" ]
+}
+STREAM_BYTES=30000000
+for r in $(seq $ROUNDS); do
+	check "TCP: 30 MB from n1 reach n6, byte for byte (round $r)" stream_run "tcp-$r" inet 10.0.5.2
+	[ $vcoyo_ready = yes ] || continue
+	check "vcoyo: 30 MB from n1 reach n6 in a stream, byte for byte (round $r)" \
+		stream_run "stream-$r" vcoyo "$A6"
+done
+# best_mbps KIND: the best goodput of the rounds, MB/s.
+best_mbps()
+{
+	for r in $(seq $ROUNDS); do
+		sed -n 's/^total .* MBps \([0-9.]*\).*/\1/p' "$dir/$1-$r.ssend" 2>/dev/null
+	done | sort -g | tail -n 1
+}
+tcp_mbps=$(best_mbps tcp)
+stream_mbps=$(best_mbps stream)
+
 # --- the summary ---
 ratio()
 {
@@ -265,7 +301,11 @@ for size in $SIZES; do
 	say "$(printf '%6s %10s %10s %10s %10s %6s' "$size" "${us:--}" "${ur:--}" "${vs:--}" \
 		"${vr:--}" "$(ratio "${ur:-0}" "$vr")")"
 done
+say "streams: goodput of one connection, MB/s, the best of $ROUNDS rounds of 30 MB"
+say "$(printf '%10s %10s %6s' tcp vcoyo ratio)"
+say "$(printf '%10s %10s %6s' "${tcp_mbps:--}" "${stream_mbps:--}" "$(ratio "${tcp_mbps:-0}" "$stream_mbps")")"
 echo "# ratio vcoyo/ipv4 received pps: $ratio_first (${SIZES%% *}-byte payloads)"
+echo "# ratio vcoyo/tcp stream goodput: $(ratio "${tcp_mbps:-0}" "$stream_mbps")"
 
 for i in $NODES; do
 	node_del "n$i"

@@ -231,6 +231,29 @@ enum vcoyo_attr {
  * @VCOYO_STAT_MISS_TIMEOUT: misses the helper did not answer in time
  * @VCOYO_STAT_MISS_NO_HELPER: misses that failed at once, or when the
  *	helper went away, because no helper was registered
+ * @VCOYO_STAT_STREAM_ACTIVE_OPENS: stream connections this node started
+ * @VCOYO_STAT_STREAM_PASSIVE_OPENS: stream connections a listener took
+ * @VCOYO_STAT_STREAM_ESTABLISHED: stream connections that were established
+ * @VCOYO_STAT_STREAM_SEGS_OUT: stream segments sent, retransmissions included
+ * @VCOYO_STAT_STREAM_SEGS_IN: stream segments received for a socket
+ * @VCOYO_STAT_STREAM_RETRANS: stream segments sent again
+ * @VCOYO_STAT_STREAM_FAST_RETRANS: retransmissions by duplicate acknowledgments
+ *	or selective acknowledgments, not by the timer
+ * @VCOYO_STAT_STREAM_TIMEOUTS: retransmission timer expiries
+ * @VCOYO_STAT_STREAM_RESETS_SENT: resets sent
+ * @VCOYO_STAT_STREAM_RESETS_RECEIVED: resets that ended a connection
+ * @VCOYO_STAT_STREAM_NO_SOCKET: segments for a port with no connection and
+ *	no listener (answered with a reset)
+ * @VCOYO_STAT_STREAM_BACKLOG_FULL: connection requests dropped because the
+ *	listener's backlog was full
+ * @VCOYO_STAT_STREAM_OUT_OF_ORDER: segments held until the gap before them
+ *	was filled
+ * @VCOYO_STAT_STREAM_OUT_OF_WINDOW: segments outside the receive window
+ *	(answered with an acknowledgment)
+ * @VCOYO_STAT_STREAM_DROP_RCVBUF: segments dropped because the receiver's
+ *	buffer was full
+ * @VCOYO_STAT_STREAM_CONN_TIMEOUT: connections given up because the peer
+ *	stopped answering (ETIMEDOUT)
  */
 enum vcoyo_stat {
 	VCOYO_STAT_UNSPEC,
@@ -266,6 +289,22 @@ enum vcoyo_stat {
 	VCOYO_STAT_MISS_UNREACHABLE,
 	VCOYO_STAT_MISS_TIMEOUT,
 	VCOYO_STAT_MISS_NO_HELPER,
+	VCOYO_STAT_STREAM_ACTIVE_OPENS,
+	VCOYO_STAT_STREAM_PASSIVE_OPENS,
+	VCOYO_STAT_STREAM_ESTABLISHED,
+	VCOYO_STAT_STREAM_SEGS_OUT,
+	VCOYO_STAT_STREAM_SEGS_IN,
+	VCOYO_STAT_STREAM_RETRANS,
+	VCOYO_STAT_STREAM_FAST_RETRANS,
+	VCOYO_STAT_STREAM_TIMEOUTS,
+	VCOYO_STAT_STREAM_RESETS_SENT,
+	VCOYO_STAT_STREAM_RESETS_RECEIVED,
+	VCOYO_STAT_STREAM_NO_SOCKET,
+	VCOYO_STAT_STREAM_BACKLOG_FULL,
+	VCOYO_STAT_STREAM_OUT_OF_ORDER,
+	VCOYO_STAT_STREAM_OUT_OF_WINDOW,
+	VCOYO_STAT_STREAM_DROP_RCVBUF,
+	VCOYO_STAT_STREAM_CONN_TIMEOUT,
 
 	__VCOYO_STAT_MAX,
 };
@@ -559,6 +598,7 @@ enum vcoyo_msg_type {
 	VCOYO_MSG_TEARDOWN = 4,
 	VCOYO_MSG_NO_LABEL = 5,
 	VCOYO_MSG_DATA = 64,
+	VCOYO_MSG_STREAM = 65,
 };
 
 /**
@@ -680,6 +720,52 @@ struct vcoyo_data {
 	__be32			label;
 	__be16			sport;
 	__be16			dport;
+};
+
+/* Flags of a stream segment. */
+#define VCOYO_STREAM_SYN	0x01	/* opens: seq is the initial sequence number */
+#define VCOYO_STREAM_ACK	0x02	/* ack is valid: set on all but the first SYN */
+#define VCOYO_STREAM_FIN	0x04	/* the sender's last byte is before seq + len */
+#define VCOYO_STREAM_RST	0x08	/* the connection is refused or reset */
+#define VCOYO_STREAM_FLAGS	0x0f
+
+/* At most this many SACK blocks follow a stream header. */
+#define VCOYO_STREAM_SACK_MAX	4
+
+/**
+ * struct vcoyo_stream - the header of a stream segment in a tunnel
+ * @data: type VCOYO_MSG_STREAM; its ports are the connection's
+ * @seq: sequence number of the first byte (or of the SYN or FIN)
+ * @ack: the next sequence number the sender expects, with VCOYO_STREAM_ACK
+ * @window: bytes beyond @ack the sender can take
+ * @flags: VCOYO_STREAM_*
+ * @nsack: SACK blocks after the header, 0 to VCOYO_STREAM_SACK_MAX
+ * @reserved: zero when sent, ignored when received
+ * @tsval: the sender's clock, milliseconds
+ * @tsecr: the last @tsval the sender received, echoed for the RTT
+ *
+ * 36 bytes, then @nsack struct vcoyo_stream_sack, then the payload.
+ */
+struct vcoyo_stream {
+	struct vcoyo_data	data;
+	__be32			seq;
+	__be32			ack;
+	__be32			window;
+	__u8			flags;
+	__u8			nsack;
+	__be16			reserved;
+	__be32			tsval;
+	__be32			tsecr;
+};
+
+/**
+ * struct vcoyo_stream_sack - a block of data received beyond @ack
+ * @start: its first sequence number
+ * @end: the sequence number after its last byte
+ */
+struct vcoyo_stream_sack {
+	__be32	start;
+	__be32	end;
 };
 
 #endif /* _UAPI_LINUX_VCOYO_H */
