@@ -255,7 +255,11 @@ STATS="dgram_sent dgram_delivered drop_no_port drop_rcvbuf hello_sent hello_rece
 rx_truncated rx_bad_version rx_unknown_type rx_malformed rx_unknown_endpoint rx_key_mismatch
 switched tunnel_setup tunnel_up tunnel_failed tunnel_expired tunnel_torn_down setup_refused
 drop_unreachable drop_queue_full drop_ctl_overflow rx_unknown_label rx_wrong_link
-rx_label_pending tx_error route_miss miss_resolved miss_unreachable miss_timeout miss_no_helper"
+rx_label_pending tx_error route_miss miss_resolved miss_unreachable miss_timeout miss_no_helper
+stream_active_opens stream_passive_opens stream_established stream_segs_out stream_segs_in
+stream_retrans stream_fast_retrans stream_timeouts stream_resets_sent stream_resets_received
+stream_no_socket stream_backlog_full stream_out_of_order stream_out_of_window stream_drop_rcvbuf
+stream_conn_timeout"
 
 # stats_named NODE: `vcoyo-nl stats` prints every counter of the uapi, by
 # name, in order, and nothing else.
