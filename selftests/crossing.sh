@@ -2,7 +2,7 @@
 # Two setups that cross: one tunnel per pair of nodes, and no datagram lost
 # on the way to it.
 #
-# A ring of five nodes, n1 - n2 - n3 - n4 - n5 - n1, with 1 s of delay
+# A ring of five nodes, n1 - n2 - n3 - n4 - n5 - n1, with 2 s of delay
 # (netem) on each link of the long side, n3 - n4 - n5 - n1.  Of the two ends,
 # n1 and n3, the one with the lower address (LO) routes the other (HI) the
 # short way, through n2; HI routes LO the long way.  HI sends first, and LO
@@ -12,8 +12,9 @@
 # replace a tunnel both ends are sending through.
 #
 # LO's sender must start while HI's setup is on the long way; with 150 ms
-# a link, then 300, a loaded guest (six of them on two cores) was seen to
-# start it too late, and nothing crossed.  The refusal, and its teardown back
+# a link, then 300, then 1 s, a loaded debug guest (six guests on two
+# cores) was seen to start it too late, and nothing crossed: telling it to
+# go once HI's setup is counted took that guest more than 3 s.  The refusal, and its teardown back
 # to HI, come a long way after the datagrams: they are waited for.
 # shellcheck source=lib.sh
 . ./lib.sh
@@ -24,21 +25,21 @@ chmod 755 "$dir"
 
 ring()
 {
-	# Setups that wait 6 s for their answer on the long way must not
+	# Setups that wait 12 s for their answer on the long way must not
 	# time out, on a loaded debug guest either: a transit label that
 	# expired would send HI a second teardown for a label it no longer has.
 	for n in n1 n2 n3 n4 n5; do
-		ident $n && on $n vcoyo-nl node set setup-timeout 20000 || return 1
+		ident $n && on $n vcoyo-nl node set setup-timeout 30000 || return 1
 	done
 	wire n1 n2 10.71.0 && wire n2 n3 10.72.0 && wire n3 n4 10.73.0 &&
 	wire n4 n5 10.74.0 && wire n5 n1 10.75.0 || return 1
 	for v in n3:v-n3-n4 n4:v-n4-n3 n4:v-n4-n5 n5:v-n5-n4 n5:v-n5-n1 n1:v-n1-n5; do
-		/usr/sbin/tc -n "${v%%:*}" qdisc add dev "${v#*:}" root netem delay 1000ms ||
+		/usr/sbin/tc -n "${v%%:*}" qdisc add dev "${v#*:}" root netem delay 2000ms ||
 			return 1
 	done
 }
 
-check "a ring of five, the long side 1 s a link" ring
+check "a ring of five, the long side 2 s a link" ring
 check "every link up" wait_for 15 links_up n1 2 n2 2 n3 2 n4 2 n5 2
 
 # below A B: node A's address is below B's, as 512-bit numbers.  The text
@@ -72,7 +73,7 @@ check "routes: $LO to $HI the short way, $HI to $LO the long way" routes
 # Both ends send 40 datagrams 25 ms apart, and receive the other's 40.  The
 # four processes start first; HI's sender is told to go, and LO's once HI's
 # setup is on its way: however slowly the guest starts processes or answers
-# vcoyo-nl, that is well within the 3 s HI's setup spends on the long way.
+# vcoyo-nl, that is well within the 6 s HI's setup spends on the long way.
 crossing()
 {
 	rm -f "$dir/ready-"* "$dir/go-"*
@@ -105,7 +106,7 @@ crossing()
 	return 1
 }
 check "both ways at once: every datagram arrives, intact" crossing
-check "$HI's setup crossed $LO's: $LO refused it" wait_for 30 stat_is $LO setup_refused 1
+check "$HI's setup crossed $LO's: $LO refused it" wait_for 45 stat_is $LO setup_refused 1
 check "$HI took $LO's setup in place of its own" stat_is $HI tunnel_up 1
 check "$LO's tunnel came up once, and stayed" stat_is $LO tunnel_up 1
 one_tunnel()
@@ -120,7 +121,7 @@ check "nothing was dropped on the way" sh -c "
 	for n in n1 n2 n3 n4 n5; do
 		nsenter --net=/run/netns/\$n vcoyo-nl stats
 	done | awk '/^(drop_|rx_label_pending|tunnel_failed)/ && \$2 != 0 { print; bad = 1 } END { exit bad }'"
-check "the refusal's teardown ended at $HI" wait_for 30 stat_is $HI rx_unknown_label 1
+check "the refusal's teardown ended at $HI" wait_for 45 stat_is $HI rx_unknown_label 1
 
 nodes_del n1 n2 n3 n4 n5
 rm -rf "$dir"
