@@ -175,8 +175,7 @@ six()
 check "a line of six nodes" six
 check "... every link up" wait_for 15 links_up t1 1 t2 2 t3 2 t4 2 t5 2 t6 1
 check "4 MB across four transit nodes, both ways (echo)" transfer t1 t6 1 4000000 -e
-check "20 connections across four transit nodes" transfer t6 t1 20 200000
-check "t3 switched them" stat_ge t3 switched 3000
+check "t3 switched them" stat_ge t3 switched 2000
 nodes_del t1 t2 t3 t4 t5 t6
 rm -rf "$dir"
 tap_done
