@@ -38,9 +38,12 @@ transfer()
 {
 	t_from=$1 t_to=$2 t_n=$3 t_bytes=$4 t_echo=${5:-}
 	rm -f "$dir/ready"
+	# $t_echo is empty or -e: an option, or nothing.
+	# shellcheck disable=SC2086
 	on "$t_to" vstream recv -n "$t_n" $t_echo -r "$dir/ready" $PORT >"$dir/recv" 2>&1 &
 	t_r=$!
 	wait_for 10 test -e "$dir/ready" >/dev/null || return 1
+	# shellcheck disable=SC2086
 	on "$t_from" vstream send -n "$t_n" -b "$t_bytes" $t_echo "$(addr "$t_to")" $PORT \
 		>"$dir/send" 2>&1
 	t_s=$?
