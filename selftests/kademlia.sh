@@ -299,6 +299,18 @@ unknown_pairs()
 						print s, d
 		}' "$dir/known" | head -n 10
 }
+# forget S D: node S has no route and no tunnel to node D (their helpers are
+# stopped): its route goes, and its tunnels idle out within half a second.
+forget()
+{
+	on "$(name "$1")" vcoyo-nl route del "$(addr "$2")" >/dev/null 2>&1
+	on "$(name "$1")" vcoyo-nl node set tunnel-idle 500 || return 1
+	wait_for 30 sh -c "! nsenter --net=/run/netns/$(name "$1") vcoyo-nl -b $dir/known.nl </dev/null |
+		grep -q '^$(addr "$2") '"
+	f_rc=$?
+	on "$(name "$1")" vcoyo-nl node set tunnel-idle 60000
+	return $f_rc
+}
 miss_routed()
 {
 	unknown_pairs >"$dir/candidates"
@@ -313,7 +325,16 @@ miss_routed()
 		kill -CONT "$(cat "$dir/k$s.pid")" "$(cat "$dir/k$d.pid")"
 		echo "k$s came to know k$d meanwhile"
 	done <"$dir/candidates"
-	[ -n "$found" ] || return 1
+	# On a slow guest every pair may know each other by now: the first
+	# candidate forgets what its helper taught its kernel.
+	if [ -z "$found" ]; then
+		read -r s d <"$dir/candidates"
+		kill -STOP "$(cat "$dir/k$s.pid")" "$(cat "$dir/k$d.pid")"
+		forget "$s" "$d" || {
+			kill -CONT "$(cat "$dir/k$s.pid")" "$(cat "$dir/k$d.pid")"
+			return 1
+		}
+	fi
 	echo "k$s has no route or tunnel to k$d"
 	before=$(stat "$(name "$s")" miss_resolved)
 	on "$(name "$d")" vflow recv -n 5 -t $((10000 * SLOW)) -r "$dir/miss-ready" 9400 >"$dir/miss-recv" &
