@@ -368,6 +368,8 @@ real_paths()
 		FNR == 1 { self = FILENAME; sub(/.*\/k/, "", self); sub(/\.log$/, "", self) }
 		/: .* at [0-9]+ hops, path / {
 			for (k = 1; k <= NF; k++) if ($k == "path") p = $(k + 1)
+			# A neighbour (its link was down at the miss): no transit hop.
+			if (p == "-") p = ""
 			for (k = 1; k <= NF; k++) if ($k == "at") d = $(k - 1)
 			t = tag_of(d)
 			ok = (t in node) && walks(self, p, node[t])
