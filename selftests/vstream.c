@@ -1011,7 +1011,8 @@ static void test_bulk(void)
 /*
  * Fill the socket buffers of a writer whose peer does not read.  Acks may
  * still free space after the first EAGAIN, so fill again until a round
- * finds them full after a pause.
+ * finds them full after a pause: 200 ms, for a debug kernel's loopback
+ * (vcoyo's goes through a work item) was seen to take more than 20.
  */
 static int fill_buffers(int c, struct tx *t)
 {
@@ -1023,7 +1024,7 @@ static int fill_buffers(int c, struct tx *t)
 		err = tx_send(c, t, t->sent + (256 << 20), CHUNK, MSG_DONTWAIT);
 		if (err != EAGAIN || (round && t->sent == before))
 			break;
-		msleep(20);
+		msleep(200);
 	}
 	return err;
 }
