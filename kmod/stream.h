@@ -144,6 +144,12 @@ static inline struct vcoyo_stream_sock *vcoyo_ss(const struct sock *sk)
 	return container_of(sk, struct vcoyo_stream_sock, vs.sk);
 }
 
+/* Segments in flight (RFC 6675's pipe): sent, not acknowledged, SACKed or lost. */
+static inline u32 vcoyo_stream_pipe(const struct vcoyo_stream_sock *ss)
+{
+	return ss->packets_out - ss->sacked_out - ss->lost_out + ss->retrans_out;
+}
+
 /* Time on the wire, as tsval, in microseconds. */
 static inline u32 vcoyo_stream_now_us(void)
 {

@@ -169,7 +169,7 @@ void vcoyo_stream_ack_rcvd(struct sock *sk, const struct vcoyo_stream *sh,
 {
 	struct vcoyo_stream_sock *ss = vcoyo_ss(sk);
 	u32 ack = ntohl(sh->ack), seq = ntohl(sh->seq), wnd = ntohl(sh->window);
-	u32 in_flight = ss->packets_out - ss->sacked_out - ss->lost_out + ss->retrans_out;
+	u32 in_flight = vcoyo_stream_pipe(ss);
 	bool window_moved = false;
 	u32 acked = 0;
 

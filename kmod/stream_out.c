@@ -21,12 +21,6 @@
 /* Segments to this node waiting for the work item: a bound, not a limit that matters. */
 #define VCOYO_STREAM_LOOP_MAX	4096
 
-/* Segments in flight: sent, neither acknowledged, SACKed nor taken for lost. */
-static u32 vcoyo_stream_pipe(const struct vcoyo_stream_sock *ss)
-{
-	return ss->packets_out - ss->sacked_out - ss->lost_out + ss->retrans_out;
-}
-
 /*
  * The window to advertise: half the free receive buffer, for an skb costs
  * about twice its payload.  The right edge never moves back, and moves on

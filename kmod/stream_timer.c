@@ -102,7 +102,7 @@ static void vcoyo_stream_timed_out(struct sock *sk)
 static void vcoyo_stream_rtx_expired(struct sock *sk)
 {
 	struct vcoyo_stream_sock *ss = vcoyo_ss(sk);
-	u32 in_flight = ss->packets_out - ss->sacked_out - ss->lost_out + ss->retrans_out;
+	u32 in_flight = vcoyo_stream_pipe(ss);
 	struct sk_buff *seg;
 
 	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
